@@ -133,7 +133,9 @@ def read_manifest(run_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise RunError(f"{path}:{exc.lineno}: manifest is not valid JSON ({exc.msg}); delete the run or fix it") from exc
+        raise RunError(
+            f"{path}:{exc.lineno}: manifest is not valid JSON ({exc.msg}); delete the run or fix it"
+        ) from exc
 
 
 def _now() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+import warnings
 
 import typer
 
@@ -38,8 +39,15 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {message}", markup=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``valueshift`` console script."""
+    warnings.showwarning = _show_warning  # one readable line per warning, no source excerpt
     try:
         app(args=argv, prog_name="valueshift")
     except ValueshiftError as exc:

@@ -38,9 +38,7 @@ def _records(path: Path, kind: str, set_name: str) -> Iterator[dict[str, Any]]:
         line, start = start, reader.line_num + 1
         if line == 1:
             if row != _HEADER:
-                raise ProbeError(
-                    f"{path}:1: not an Arora probe file: header should be '\\t0\\t1\\t2\\t3', got {row!r}"
-                )
+                raise ProbeError(f"{path}:1: not an Arora probe file: header should be '\\t0\\t1\\t2\\t3', got {row!r}")
             continue
         if not row or all(not c.strip() for c in row):
             continue
@@ -100,7 +98,9 @@ def load_arora(directory: str | Path, kind: Literal["wvs", "hofstede"] = "wvs") 
             continue
         for rec in _records(f, kind, name):
             if "malformed" in rec:
-                pre_defects.append(Defect(rec["source"], rec["lang"], rec["probe_id"], "malformed_row", rec["malformed"]))
+                pre_defects.append(
+                    Defect(rec["source"], rec["lang"], rec["probe_id"], "malformed_row", rec["malformed"])
+                )
             else:
                 records.append(rec)
     probe_set = build_probe_set(name, records)

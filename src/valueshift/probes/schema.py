@@ -123,7 +123,7 @@ class ProbeSet:
         return ProbeSet(
             self.name,
             [p for p in self.probes if p.lang in keep],
-            [d for d in self.defects if d.lang in keep],
+            [d for d in self.defects if d.lang in keep or not d.lang],  # unattributable rows stay visible
         )
 
     def to_frame(self) -> pd.DataFrame:

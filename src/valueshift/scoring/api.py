@@ -1,0 +1,228 @@
+"""Scoring probes: probe set + model -> probe table (``probe_scores.parquet``).
+
+Lifecycle for a run on disk (``valueshift probe``): :func:`run_probe` validates probes and options, loads the
+model, opens the run directory, scores language by language (each finished language is kept, so a killed run
+resumes where it stopped), then writes the table and marks the manifest done. Notebooks call :func:`probe` or
+:func:`score_probes` and get a DataFrame.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from valueshift.errors import ConfigError
+from valueshift.models.loading import LoadedModel, load_model
+from valueshift.probes import ProbeSet, load_probes
+from valueshift.probes.schema import Probe
+from valueshift.scoring.base import ClozeRequest, Scorer
+from valueshift.scoring.normalize import NORMALIZATIONS, add_values
+
+__all__ = ["PROBE_TABLE_COLUMNS", "aggregate_templates", "make_scorer", "probe", "run_probe", "score_probes"]
+
+PROBE_TABLE_COLUMNS = [
+    "model", "probe_set", "lang", "probe_id", "question_id", "template_id", "group", "direction",
+    "answer_pos", "answer_neg", "logp_pos", "logp_neg", "n_tokens_pos", "n_tokens_neg",
+    "n_chars_pos", "n_chars_neg", "normalize", "value",
+]  # fmt: skip
+
+
+def make_scorer(lm: LoadedModel, *, batch_size: int = 32, mask_padded_vocab: bool = True) -> Scorer:
+    """The scorer for the model's kind (seq2seq span-fill, masked-LM PLL, causal continuation)."""
+    from valueshift.scoring.causal import CausalLMScorer
+    from valueshift.scoring.masked import MaskedLMScorer
+    from valueshift.scoring.seq2seq import Seq2SeqScorer
+
+    cls = {"seq2seq": Seq2SeqScorer, "masked": MaskedLMScorer, "causal": CausalLMScorer}[lm.kind]
+    return cls(lm, batch_size=batch_size, mask_padded_vocab=mask_padded_vocab)
+
+
+def _check_normalize(normalize: str) -> None:
+    if normalize not in NORMALIZATIONS:
+        raise ConfigError(f"unknown --normalize {normalize!r}: use one of {', '.join(NORMALIZATIONS)}")
+
+
+def score_probes(
+    probes: ProbeSet | Iterable[Probe],
+    lm: LoadedModel,
+    *,
+    normalize: str = "sum",
+    batch_size: int = 32,
+    scorer: Scorer | None = None,
+    quiet: bool = True,
+    model_name: str | None = None,
+) -> pd.DataFrame:
+    """Score probes with a loaded model.
+
+    Parameters
+    ----------
+    probes
+        The probes (any languages).
+    lm
+        From :func:`valueshift.models.load_model`.
+    normalize
+        ``sum``, ``mean``, ``char`` or ``pmi`` (see :mod:`valueshift.scoring.normalize`).
+    batch_size
+        Prompts (seq2seq) or sequences (masked, causal) per forward pass; results do not depend on it.
+    scorer
+        A ready scorer (default: :func:`make_scorer`).
+    quiet
+        No progress bar.
+    model_name
+        Value of the ``model`` column (default: the model's name or path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per probe (and template), columns :data:`PROBE_TABLE_COLUMNS` (+ ``logp_*_neutral`` for pmi).
+    """
+    from valueshift.progress import progress_bar
+
+    _check_normalize(normalize)
+    probes = list(probes)
+    scorer = scorer or make_scorer(lm, batch_size=batch_size)
+    requests = [ClozeRequest(p.template, a) for p in probes for a in p.answers]
+    if normalize == "pmi":
+        requests += [scorer.neutral_request(r) for r in requests]
+    with progress_bar(len(set(requests)), "scoring", quiet=quiet) as bar:
+        scores = dict(zip(requests, scorer.score(requests, on_progress=bar.advance), strict=True))
+    rows: list[dict[str, Any]] = []
+    for p in probes:
+        row: dict[str, Any] = {
+            "model": model_name or lm.name_or_path, "probe_set": p.probe_set, "lang": p.lang,
+            "probe_id": p.probe_id, "question_id": p.question_id, "template_id": p.template_id, "group": p.group,
+            "direction": p.direction, "answer_pos": p.answer_pos, "answer_neg": p.answer_neg,
+        }  # fmt: skip
+        for side, answer in (("pos", p.answer_pos), ("neg", p.answer_neg)):
+            s = scores[ClozeRequest(p.template, answer)] if answer is not None else None
+            row[f"logp_{side}"] = s.logprob if s else np.nan
+            row[f"n_tokens_{side}"] = s.n_tokens if s else pd.NA
+            row[f"n_chars_{side}"] = _scored_chars(scorer, p, answer) if answer is not None else pd.NA
+            if normalize == "pmi":
+                neutral = scorer.neutral_request(ClozeRequest(p.template, answer)) if answer is not None else None
+                row[f"logp_{side}_neutral"] = scores[neutral].logprob if neutral else np.nan
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for col in ("n_tokens_pos", "n_tokens_neg", "n_chars_pos", "n_chars_neg", "direction", "template_id"):
+        table[col] = table[col].astype("Int64")
+    table = add_values(table, normalize)
+    extra = [c for c in table.columns if c not in PROBE_TABLE_COLUMNS]
+    return table[PROBE_TABLE_COLUMNS + extra]
+
+
+def _scored_chars(scorer: Scorer, p: Probe, answer: str) -> int:
+    """Characters of the text whose tokens were scored: the answer, plus the rest of the sentence for causal LMs."""
+    from valueshift.scoring.causal import CausalLMScorer
+
+    return len(answer + p.split()[1]) if isinstance(scorer, CausalLMScorer) else len(answer)
+
+
+def aggregate_templates(table: pd.DataFrame) -> pd.DataFrame:
+    """Average values over paraphrased templates: one row per (model, lang, probe_id).
+
+    Adds ``value_std`` (spread across templates, ddof=1; NaN for a single template) and ``n_templates``.
+    Log-probability columns are averaged too.
+    """
+    keys = ["model", "probe_set", "lang", "probe_id"]
+    first = ["question_id", "group", "direction", "answer_pos", "answer_neg", "normalize"]
+    numeric = [c for c in table.columns if c.startswith(("logp_", "n_tokens_", "n_chars_"))]
+    g = table.groupby(keys, sort=False, dropna=False)
+    out = g[first].first()
+    out[numeric] = g[numeric].mean()
+    out["value"] = g["value"].mean()
+    out["value_std"] = g["value"].std(ddof=1)
+    out["n_templates"] = g["value"].size()
+    out = out.reset_index()
+    out["template_id"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    return out
+
+
+def probe(
+    model: str | os.PathLike[str] | LoadedModel,
+    probes: str | ProbeSet,
+    langs: str | Sequence[str] | None = "all",
+    *,
+    normalize: str = "sum",
+    batch_size: int = 32,
+    device: str = "auto",
+    dtype: str = "auto",
+    average_templates: bool = False,
+    strict: bool = False,
+    quiet: bool = True,
+) -> pd.DataFrame:
+    """Score a model on value probes: the notebook entry point.
+
+    Examples
+    --------
+    >>> table = valueshift.probe("google/mt5-small", "builtin-wvs", langs="de,fa")  # doctest: +SKIP
+    >>> table.pivot(index="probe_id", columns="lang", values="value")  # doctest: +SKIP
+    """
+    probe_set = load_probes(probes, langs, strict=strict)
+    lm = model if isinstance(model, LoadedModel) else load_model(model, device=device, dtype=dtype)
+    table = score_probes(probe_set, lm, normalize=normalize, batch_size=batch_size, quiet=quiet)
+    return aggregate_templates(table) if average_templates else table
+
+
+def run_probe(
+    model: str,
+    probes: str,
+    out: str | os.PathLike[str],
+    *,
+    langs: str | None = "all",
+    normalize: str = "sum",
+    batch_size: int = 32,
+    device: str = "auto",
+    dtype: str = "auto",
+    average_templates: bool = False,
+    strict: bool = False,
+    trust_remote_code: bool = False,
+    overwrite: bool = False,
+    quiet: bool = False,
+) -> Path:
+    """``valueshift probe``: score and write ``probe_scores.parquet`` + ``manifest.json`` into ``out``.
+
+    Inputs are validated and the model loaded before ``out`` is touched, so bad input leaves nothing behind.
+    Languages finished before a kill are reused on the rerun.
+    """
+    from valueshift.runs import RunDir, file_fingerprint, running
+
+    _check_normalize(normalize)
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
+    probe_set = load_probes(probes, langs, strict=strict)
+    lm = load_model(model, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
+    config = {
+        "model": model, "probes": probes, "langs": probe_set.langs, "normalize": normalize,
+        "average_templates": average_templates, "dtype": str(lm.dtype), "scorer": lm.kind,
+    }  # fmt: skip
+    model_path = Path(model)
+    inputs = {"model": file_fingerprint(model_path) if model_path.is_dir() else model}
+    run = RunDir.open(out, command="probe", config=config, overwrite=overwrite, inputs=inputs)
+    scorer = make_scorer(lm, batch_size=batch_size)
+    with running(run):
+        parts = []
+        for lang in probe_set.langs:
+            part = run.load_partial(f"lang={lang}")
+            if part is None:
+                part = score_probes(
+                    probe_set.select([lang]),
+                    lm,
+                    normalize=normalize,
+                    scorer=scorer,
+                    quiet=quiet,
+                    model_name=model,
+                )
+                run.save_partial(f"lang={lang}", part)
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+        if average_templates:
+            table = aggregate_templates(table)
+        run.write_table("probe_scores.parquet", table)
+        run.write_json("probe_defects.json", [str(d) for d in probe_set.defects])
+        run.finish(n_rows=len(table), n_defects=len(probe_set.defects), device=str(lm.device))
+    return run.path / "probe_scores.parquet"

@@ -1,0 +1,137 @@
+"""``valueshift probe`` end to end: outputs, manifest, resume after a kill, and one clear error per bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valueshift.cli import main
+
+
+def run_cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture
+def arora(shared_data: Path) -> str:
+    return f"arora-wvs:{shared_data / 'arora-value-probes' / 'wvs'}"
+
+
+def test_probe_cli_writes_table_and_manifest(tiny_seq2seq: Path, arora: str, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    code = run_cli(
+        [
+            "probe",
+            "--model",
+            str(tiny_seq2seq),
+            "--probes",
+            arora,
+            "--langs",
+            "de,sr",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
+    assert code == 0
+    table = pd.read_parquet(out / "probe_scores.parquet")
+    assert len(table) == 272 + 268 and not table.duplicated(["lang", "probe_id"]).any()
+    assert np.isfinite(table.value).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "done" and manifest["command"] == "probe"
+    assert manifest["config"]["langs"] == ["de", "sr"] and len(manifest["inputs"]["model"]) == 64
+    assert not (out / ".partial").exists()
+    assert any("106a" in d for d in json.loads((out / "probe_defects.json").read_text()))
+    # a finished run is not redone
+    assert (
+        run_cli(["probe", "--model", str(tiny_seq2seq), "--probes", arora, "--langs", "de,sr", "--out", str(out)]) == 2
+    )
+
+
+def test_killed_run_resumes_without_redoing_finished_languages(
+    tiny_seq2seq: Path, arora: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import valueshift.scoring.api as api
+
+    real = api.score_probes
+    scored: list[str] = []
+
+    def flaky(probes, lm, **kw):  # type: ignore[no-untyped-def]
+        lang = probes.langs[0]
+        if lang == "fa" and "fa" not in scored:
+            scored.append("fa")
+            raise KeyboardInterrupt  # the user kills the run during the second language
+        scored.append(lang)
+        return real(probes, lm, **kw)
+
+    monkeypatch.setattr(api, "score_probes", flaky)
+    args = [
+        "probe",
+        "--model",
+        str(tiny_seq2seq),
+        "--probes",
+        arora,
+        "--langs",
+        "de,fa",
+        "--out",
+        str(tmp_path / "r"),
+        "-q",
+    ]
+    assert run_cli(args) == 130
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["status"] == "failed"
+    assert run_cli(args) == 0
+    assert scored == ["de", "fa", "fa"]  # de was not scored again
+    assert len(pd.read_parquet(tmp_path / "r" / "probe_scores.parquet")) == 2 * 272
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "MISSING"], "no such model directory"),
+        (["--probes", "nonsense-set"], "unknown probe spec"),
+        (["--langs", "de,xx"], "unknown language code"),
+        (["--langs", "hi"], "not available"),
+        (["--normalize", "bytes"], "unknown --normalize"),
+        (["--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--strict"], "invalid probe"),
+        (["--dtype", "float8"], "unknown dtype"),
+    ],
+)
+def test_bad_input_exits_2_and_leaves_no_output(
+    tiny_seq2seq: Path,
+    arora: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    args = {"--model": str(tiny_seq2seq), "--probes": arora, "--langs": "sr", "--out": str(tmp_path / "out")}
+    flags: list[str] = []
+    items = iter(extra)
+    for x in items:
+        if x == "--strict":
+            flags.append(x)
+        else:
+            args[x] = next(items)
+    if args["--model"] == "MISSING":
+        args["--model"] = str(tmp_path / "missing-model")
+    flat = [x for kv in args.items() for x in kv] + flags
+    assert run_cli(["probe", *flat, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_model_tiny_cli(tmp_path: Path) -> None:
+    assert run_cli(["model", "tiny", "--out", str(tmp_path / "m"), "--seed", "3"]) == 0
+    assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "model.safetensors").is_file()
+    assert run_cli(["model", "tiny", "--out", str(tmp_path / "m")]) == 2
+    assert run_cli(["model", "tiny", "--out", str(tmp_path / "n"), "--size", "huge"]) == 2
