@@ -119,9 +119,7 @@ def run(out_dir: Path) -> dict[str, Any]:
             timings[name] = min(timings[name], (time.perf_counter() - t0) / share[name])
 
     ref = torch.tensor(scores["valueshift"], dtype=torch.float64)
-    agree = {
-        k: float((torch.tensor(v, dtype=torch.float64) - ref[: len(v)]).abs().max()) for k, v in scores.items()
-    }
+    agree = {k: float((torch.tensor(v, dtype=torch.float64) - ref[: len(v)]).abs().max()) for k, v in scores.items()}
     rate = {k: len(probes) / v for k, v in timings.items()}
     res: dict[str, Any] = {
         "probes": len(probes),

@@ -15,9 +15,7 @@ from valueshift.probes import load_jsonl
 from valueshift.probes.check import check_probe_set, check_probes
 
 KNOWN_NO_MASK = {("bn", "110b"), ("sr", "106a"), ("sr", "130d"), ("sr", "152b"), ("sr", "156b")}
-OPTION_IDS = {f"{q}{s}" for q in (152, 154, 156) for s in "abcd"} | {
-    f"{q}{s}" for q in (173, 174, 175) for s in "ab"
-}
+OPTION_IDS = {f"{q}{s}" for q in (152, 154, 156) for s in "abcd"} | {f"{q}{s}" for q in (173, 174, 175) for s in "ab"}
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +142,7 @@ def test_cli_check_exit_codes_and_json(shared_data: Path, tmp_path: Path, capsys
         main(["probes", "check", str(clean)])
     assert exc.value.code in (0, None)
     assert "no errors" in capsys.readouterr().out
-    warn = _jsonl(
-        tmp_path / "w.jsonl", [_probe("1", "de", "Das ist [MASK]", "gut", "schlecht", direction=None)]
-    )
+    warn = _jsonl(tmp_path / "w.jsonl", [_probe("1", "de", "Das ist [MASK]", "gut", "schlecht", direction=None)])
     with pytest.raises(SystemExit) as exc:
         main(["probes", "check", str(warn), "--fail-on", "warning"])
     assert exc.value.code == 2
@@ -186,14 +182,10 @@ def test_too_many_tokens_with_a_real_tokenizer(tmp_path: Path) -> None:
     if not hasattr(models, "tiny_model_path"):
         pytest.skip("valueshift.models has no tiny_model_path yet")
     model_dir = models.tiny_model_path()
-    path = _jsonl(
-        tmp_path / "t.jsonl", [_probe("1", "de", "Familie ist [MASK]", "wichtig", "völlig unwichtig")]
-    )
+    path = _jsonl(tmp_path / "t.jsonl", [_probe("1", "de", "Familie ist [MASK]", "wichtig", "völlig unwichtig")])
     report = check_probes(str(path), model=str(model_dir), max_tokens=1)
     tok = models.load_model(str(model_dir)).tokenizer
-    expected = {
-        a: len(tok(" " + a, add_special_tokens=False)["input_ids"]) for a in ("wichtig", "völlig unwichtig")
-    }
+    expected = {a: len(tok(" " + a, add_special_tokens=False)["input_ids"]) for a in ("wichtig", "völlig unwichtig")}
     flagged = {d.message.split("'")[1] for d in report.defects if d.kind == "too_many_tokens"}
     assert flagged == {a for a, n in expected.items() if n > 1}
     assert flagged  # a two-word answer is more than one token in any vocabulary

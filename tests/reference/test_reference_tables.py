@@ -73,9 +73,7 @@ def test_shipped_tables_match_their_sources(shared_data) -> None:
     """Re-run the build script on the shared source files: the shipped numbers are exactly those."""
     hof = build_hofstede_table(shared_data / HOFSTEDE_SRC)
     shipped = load_hofstede_scores()
-    pd.testing.assert_frame_equal(
-        hof.astype({c: float for c in HOFSTEDE_DIMENSIONS}), shipped, check_dtype=False
-    )
+    pd.testing.assert_frame_equal(hof.astype({c: float for c in HOFSTEDE_DIMENSIONS}), shipped, check_dtype=False)
     wvs = build_wvs_moral_table(shared_data / RAMEZANI_SRC)
     pd.testing.assert_frame_equal(wvs, load_wvs_moral_means(), check_dtype=False)
     # independent check of the topic -> item mapping: Q182 is homosexuality, Q195 the death penalty

@@ -17,9 +17,7 @@ def distribution_path(out: Path) -> Path:
 def import_wvs(
     file: Path = typer.Argument(..., help="The official WVS_Cross-National_Wave_7_csv file."),
     out: Path = typer.Option(..., "--out", help="Parquet file for the per-country means."),
-    items: str | None = typer.Option(
-        None, "--items", help="Comma-separated items, e.g. Q177,Q182 (default: all)."
-    ),
+    items: str | None = typer.Option(None, "--items", help="Comma-separated items, e.g. Q177,Q182 (default: all)."),
 ) -> None:
     """Weighted per-country item means (W_WEIGHT) of a WVS wave-7 CSV, plus answer shares."""
     from valueshift.reference.wvs import import_wvs_tables

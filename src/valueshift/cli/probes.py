@@ -29,9 +29,7 @@ def _print_report(report: Any, limit: int) -> None:
 
     console = _console()
     summary = report.summary()
-    table = Table(
-        title=f"probe set {report.probe_set}" + (f" (tokens: {report.model})" if report.model else "")
-    )
+    table = Table(title=f"probe set {report.probe_set}" + (f" (tokens: {report.model})" if report.model else ""))
     for col in summary.columns:
         table.add_column(col.replace("_", " "), justify="left" if col == "lang" else "right")
     for row in summary.itertuples(index=False):
@@ -54,9 +52,7 @@ def _print_report(report: Any, limit: int) -> None:
 
 
 def check(
-    spec: str = typer.Argument(
-        ..., help="Probe spec: arora-wvs:DIR, arora-hofstede:DIR, FILE.jsonl, or a name."
-    ),
+    spec: str = typer.Argument(..., help="Probe spec: arora-wvs:DIR, arora-hofstede:DIR, FILE.jsonl, or a name."),
     langs: str = typer.Option("all", "--langs", help="Languages to check, e.g. de,fa."),
     model: str | None = typer.Option(None, "--model", help="Tokenizer of this model for --max-tokens."),
     max_tokens: int = typer.Option(3, "--max-tokens", help="Flag answers longer than this many tokens."),
@@ -101,9 +97,7 @@ def list_sets(
         table.add_row(r["name"], ",".join(r["langs"]), str(r["probes"]), str(r["errors"]))
     console = _console()
     console.print(table)
-    console.print(
-        "Also accepted as SPEC: arora-wvs:DIR, arora-hofstede:DIR, FILE.jsonl, a folder of *.jsonl."
-    )
+    console.print("Also accepted as SPEC: arora-wvs:DIR, arora-hofstede:DIR, FILE.jsonl, a folder of *.jsonl.")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,9 +1,7 @@
 """Aligned multi-parallel corpora and parallel-consistent sampling.
 
-Lifecycle: :func:`load_corpus` (``KIND:PATH`` spec -> :class:`ParallelCorpus`, languages x translation units
-with
-stable ids) -> :func:`plan_examples` (seeded, the same unit ids in every language -> one example table per
-run).
+Lifecycle: :func:`load_corpus` (``KIND:PATH`` spec -> :class:`ParallelCorpus`, languages x translation units with
+stable ids) -> :func:`plan_examples` (seeded, the same unit ids in every language -> one example table per run).
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Loaders for corpora aligned by a key rather than by line: FLORES-101/200, Tanzil, christos-c bible-corpus
-XML.
+"""Loaders for corpora aligned by a key rather than by line: FLORES-101/200, Tanzil, christos-c bible-corpus XML.
 
 Lifecycle: ``load_flores`` / ``load_tanzil`` / ``load_bible_xml`` (path, langs) -> each language becomes a
 :class:`~valueshift.corpora.schema.LangUnits` keyed by the format's own id ->
@@ -70,8 +69,7 @@ def load_flores(
     Returns
     -------
     ParallelCorpus
-        Unit ids ``"<split>:<line>"``; ``corpus_lines`` are None (a line number alone is ambiguous across
-        splits).
+        Unit ids ``"<split>:<line>"``; ``corpus_lines`` are None (a line number alone is ambiguous across splits).
     """
     root = _flores_root(Path(path))
     files: dict[str, list[Path]] = {}
@@ -112,8 +110,7 @@ def _tanzil_units(lang: str, f: Path) -> LangUnits:
 def load_tanzil(path: str | Path, langs: Iterable[str] | str, *, align_mode: AlignMode = "strict") -> ParallelCorpus:
     """Load Tanzil text-format files (``sura|aya|text``; ``#`` comment lines), aligned by (sura, aya).
 
-    ``path`` is a folder of ``<lang>.txt`` or ``<lang>.<translation>.txt`` files (Tanzil's own download
-    names, e.g.
+    ``path`` is a folder of ``<lang>.txt`` or ``<lang>.<translation>.txt`` files (Tanzil's own download names, e.g.
     ``fa.makarem.txt``); one file per language. Unit ids are ``"sura:aya"``.
     """
     path = Path(path)

@@ -5,8 +5,7 @@ Lifecycle: ``load_textdir(path, langs)`` / ``load_ntrex(path, langs)`` ->
 -> :class:`~valueshift.corpora.schema.ParallelCorpus` whose unit id is the 1-based line number (``"17"``) and
 whose ``corpus_lines`` are the same numbers.
 
-Lines are split on ``\\n`` only: ``str.splitlines`` would also split on U+2028, U+0085 and form feeds, which
-occur
+Lines are split on ``\\n`` only: ``str.splitlines`` would also split on U+2028, U+0085 and form feeds, which occur
 inside real segments and would silently shift every later line.
 """
 
@@ -94,8 +93,7 @@ def load_textdir(path: str | Path, langs: Iterable[str] | str, *, align_mode: Al
         if len(set(counts.values())) > 1:
             shown = ", ".join(f"{lang}.txt {n}" for lang, n in counts.items())
             raise CorpusError(
-                f"{path}: line counts differ ({shown}); line-aligned files must have the same number of "
-                "lines, "
+                f"{path}: line counts differ ({shown}); line-aligned files must have the same number of lines, "
                 "or pass --align intersect to keep the lines all of them have"
             )
     return align(path.name, f"textdir:{path}", per_lang, align_mode)

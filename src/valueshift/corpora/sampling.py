@@ -1,5 +1,4 @@
-"""Parallel-consistent sampling: the same unit ids in every language, so the multi-parallel structure is
-known.
+"""Parallel-consistent sampling: the same unit ids in every language, so the multi-parallel structure is known.
 
 Lifecycle: :func:`sample_unit_ids` (one seeded permutation of the eligible unit ids) -> :func:`plan_examples`
 (the example table of each run: one per language for ``mono``, one ``multi`` run over all languages).

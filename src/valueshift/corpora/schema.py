@@ -1,14 +1,11 @@
 """The aligned multi-parallel corpus every loader produces, and the alignment step they share.
 
 Lifecycle: a format loader reads each requested language into a :class:`LangUnits` (unit id -> text, with the
-``file:line`` each came from) -> :func:`align` checks that every language has the same units (``strict``) or
-keeps
+``file:line`` each came from) -> :func:`align` checks that every language has the same units (``strict``) or keeps
 the common ones (``intersect``) -> a :class:`ParallelCorpus` (languages x units) goes to sampling.
 
-A *unit* is one translation unit: a line of a line-aligned corpus (id ``"17"``), a FLORES sentence
-(``"dev:17"``),
-a verse (``"b.GEN.1.1"``) or an ayah (``"2:255"``). Unit ids are strings and stable across languages, so the
-same
+A *unit* is one translation unit: a line of a line-aligned corpus (id ``"17"``), a FLORES sentence (``"dev:17"``),
+a verse (``"b.GEN.1.1"``) or an ayah (``"2:255"``). Unit ids are strings and stable across languages, so the same
 id in two languages marks two translations of one another.
 """
 
@@ -78,8 +75,7 @@ class ParallelCorpus:
 
 
 def decode_utf8(data: bytes, path: object) -> str:
-    """Decode ``data`` as UTF-8 (a BOM is dropped) or raise a CorpusError naming the line of the first bad
-    byte."""
+    """Decode ``data`` as UTF-8 (a BOM is dropped) or raise a CorpusError naming the line of the first bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -106,8 +102,7 @@ def align(name: str, source: str, per_lang: list[LangUnits], mode: AlignMode = "
         One :class:`LangUnits` per requested language, in the requested order. Unit order follows the first.
     mode
         ``strict``: every language must have exactly the same units and no empty text, else a CorpusError says
-        which ids are missing where (or which line is empty). ``intersect``: keep units present and non-empty
-        in
+        which ids are missing where (or which line is empty). ``intersect``: keep units present and non-empty in
         all languages, and record what was dropped.
 
     Returns

@@ -83,9 +83,7 @@ def _keys(df: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     keys = [c for c in ("model", "probe_set", "lang") if c in df.columns] if by is None else list(by)
     missing = [k for k in keys if k not in df.columns]
     if missing or not keys:
-        raise AnalysisError(
-            f"table lacks the grouping column(s) {missing or ['lang']}; columns: {list(df.columns)}"
-        )
+        raise AnalysisError(f"table lacks the grouping column(s) {missing or ['lang']}; columns: {list(df.columns)}")
     return keys
 
 
@@ -229,9 +227,7 @@ def item_means_from_probe_scores(
     """
     for col in ("question_id", "value"):
         if col not in probe_scores.columns:
-            raise AnalysisError(
-                f"the probe table lacks column {col!r}; columns: {list(probe_scores.columns)}"
-            )
+            raise AnalysisError(f"the probe table lacks column {col!r}; columns: {list(probe_scores.columns)}")
     keys = _keys(probe_scores, by)
     df = probe_scores[probe_scores["question_id"].astype(str).str.fullmatch(r"VSM\d{2}")].copy()
     if df.empty:
@@ -244,8 +240,7 @@ def item_means_from_probe_scores(
     if not usable.all():
         dropped = df.loc[~usable, "question_id"].astype(str).unique()
         warnings.warn(
-            f"left out {int((~usable).sum())} probe row(s) without direction or value "
-            f"({', '.join(dropped[:8])})",
+            f"left out {int((~usable).sum())} probe row(s) without direction or value ({', '.join(dropped[:8])})",
             stacklevel=2,
         )
     df = df[usable]

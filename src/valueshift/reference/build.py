@@ -112,9 +112,7 @@ def build_wvs_moral_table(source: str | Path) -> pd.DataFrame:
     df = pd.read_csv(source)
     missing = [c for c in ("country", "question", "wvs_score") if c not in df.columns]
     if missing:
-        raise ReferenceDataError(
-            f"{source}:1: not Ramezani & Xu's table: missing column(s) {', '.join(missing)}"
-        )
+        raise ReferenceDataError(f"{source}:1: not Ramezani & Xu's table: missing column(s) {', '.join(missing)}")
     unknown = sorted(set(df["question"]) - set(WVS_MORAL_TOPICS))
     if unknown:
         raise ReferenceDataError(f"{source}: unknown topic(s) {unknown}; extend WVS_MORAL_TOPICS")
@@ -142,9 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ramezani", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    write_table_with_header(
-        build_hofstede_table(args.hofstede), args.out / "hofstede_6d.csv", HOFSTEDE_HEADER
-    )
+    write_table_with_header(build_hofstede_table(args.hofstede), args.out / "hofstede_6d.csv", HOFSTEDE_HEADER)
     write_table_with_header(build_wvs_moral_table(args.ramezani), args.out / "wvs7_moral_means.csv",
                             WVS_MORAL_HEADER)  # fmt: skip
 

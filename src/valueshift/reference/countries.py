@@ -147,9 +147,7 @@ def normalise_country(name: str, *, strict: bool = False) -> str:
     if strict:
         hint = difflib.get_close_matches(name.strip(), sorted(_CANONICAL.values()), n=1)
         did = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise ReferenceDataError(
-            f"unknown country name {name!r}{did}; use an English short name such as 'Iran'"
-        )
+        raise ReferenceDataError(f"unknown country name {name!r}{did}; use an English short name such as 'Iran'")
     return re.sub(r"\s+", " ", name.strip())
 
 
@@ -200,9 +198,7 @@ def country_for_lang(lang: str, mapping: dict[str, str] | None = None) -> str | 
 def _check_entry(lang: str, country: str | None, where: str) -> tuple[str, str | None]:
     lang = lang.strip()
     if not is_known_lang(lang):
-        raise ReferenceDataError(
-            f"{where}: {lang!r} is not an ISO 639-1 language code (e.g. fa, ko); fix the key"
-        )
+        raise ReferenceDataError(f"{where}: {lang!r} is not an ISO 639-1 language code (e.g. fa, ko); fix the key")
     if country is None or not str(country).strip():
         return lang, None
     country = str(country)

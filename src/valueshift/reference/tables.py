@@ -51,9 +51,7 @@ def _read(path: Path | None, default_name: str, columns: list[str]) -> tuple[pd.
     df = pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""])
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ReferenceDataError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"
-        )
+        raise ReferenceDataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
     return df[columns], path
 
 
@@ -86,9 +84,7 @@ def load_hofstede_scores(path: str | Path | None = None) -> pd.DataFrame:
     >>> df.loc[df.country == "South Korea", ["pdi", "lto"]].values.tolist()
     [[60.0, 100.0]]
     """
-    df, path = _read(
-        None if path is None else Path(path), "hofstede_6d.csv", ["country", *HOFSTEDE_DIMENSIONS]
-    )
+    df, path = _read(None if path is None else Path(path), "hofstede_6d.csv", ["country", *HOFSTEDE_DIMENSIONS])
     for col in HOFSTEDE_DIMENSIONS:
         values = pd.to_numeric(df[col], errors="coerce")
         bad = values.isna() & df[col].notna()
@@ -125,9 +121,7 @@ def load_wvs_moral_means(path: str | Path | None = None) -> pd.DataFrame:
     >>> sorted(df.question_id.unique()) == list(WVS_MORAL_ITEMS)
     True
     """
-    df, path = _read(
-        None if path is None else Path(path), "wvs7_moral_means.csv", ["country", "question_id", "value"]
-    )
+    df, path = _read(None if path is None else Path(path), "wvs7_moral_means.csv", ["country", "question_id", "value"])
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
     if df["value"].abs().gt(1).any():
         raise ReferenceDataError(f"{path}: values must lie in [-1, 1]")

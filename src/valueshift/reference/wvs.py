@@ -66,9 +66,7 @@ class WvsTables:
 
 def _decode_first_line(path: Path) -> str:
     if not path.is_file():
-        raise ReferenceDataError(
-            f"{path}: no such file; download the WVS wave-7 csv from worldvaluessurvey.org"
-        )
+        raise ReferenceDataError(f"{path}: no such file; download the WVS wave-7 csv from worldvaluessurvey.org")
     with path.open("rb") as fh:
         raw = fh.readline()
     if not raw.strip():
@@ -90,8 +88,7 @@ def _sniff(path: Path) -> tuple[str, list[str]]:
         for sep, name in (("\t", "tab"), ("|", "'|'")):
             if sep in first:
                 raise ReferenceDataError(
-                    f"{path}:1: the file is {name}-separated; {_HINT} (';' is also accepted): "
-                    "re-save it as CSV"
+                    f"{path}:1: the file is {name}-separated; {_HINT} (';' is also accepted): re-save it as CSV"
                 )
     missing = [c for c in (COUNTRY_COLUMN, WEIGHT_COLUMN) if c not in header]
     if missing:
@@ -127,9 +124,7 @@ def _resolve_items(path: Path, header: list[str], items: list[str] | None) -> li
         key = f"Q{key}" if key.isdigit() else key
         (resolved.append(by_upper[key]) if key in by_upper else missing.append(item.strip()))
     if missing:
-        raise ReferenceDataError(
-            f"{path}:1: item column(s) {', '.join(missing)} not in the file; check --items"
-        )
+        raise ReferenceDataError(f"{path}:1: item column(s) {', '.join(missing)} not in the file; check --items")
     if not resolved:
         raise ReferenceDataError(f"{path}: no items selected; pass --items Q1,Q2 or leave it out for all")
     return list(dict.fromkeys(resolved))
@@ -156,9 +151,7 @@ def _countries(codes: pd.Series, path: Path, sep: str) -> pd.Series:
     empty = codes.eq("")
     if empty.any():
         line = _line_of_record(path, sep, int(np.flatnonzero(empty.to_numpy())[0]))
-        raise ReferenceDataError(
-            f"{path}:{line}: {COUNTRY_COLUMN} is empty; every respondent needs a country code"
-        )
+        raise ReferenceDataError(f"{path}:{line}: {COUNTRY_COLUMN} is empty; every respondent needs a country code")
     names: dict[str, str] = {}
     unknown = []
     for code in codes.unique():

@@ -36,8 +36,7 @@ COMMAND = "finetune"
 
 
 def build_config(**fields: Any) -> TrainConfig:
-    """A :class:`TrainConfig` from keyword fields; a bad value is a ConfigError naming field, value and
-    rule."""
+    """A :class:`TrainConfig` from keyword fields; a bad value is a ConfigError naming field, value and rule."""
     try:
         return TrainConfig(**fields)
     except ValidationError as exc:
@@ -74,8 +73,7 @@ def _precheck(path: Path, config: dict[str, Any], overwrite: bool) -> None:
 
 
 def _save_final(model: Any, tokenizer: Any, run_dir: Path) -> None:
-    """Write the final model next to the run's tables: built in a temporary folder, then each entry renamed
-    in."""
+    """Write the final model next to the run's tables: built in a temporary folder, then each entry renamed in."""
     staged = write_dir_atomic(run_dir / ".final", lambda tmp: save_model_dir(model, tokenizer, tmp))
     for entry in staged.iterdir():
         target = run_dir / entry.name
@@ -119,8 +117,7 @@ def finetune(
     on_step: Callable[[int, float], None] | None = None,
     **train_options: Any,
 ) -> list[Path]:
-    """Fine-tune ``model`` on a sample of a multi-parallel corpus, one run per language or one multilingual
-    run.
+    """Fine-tune ``model`` on a sample of a multi-parallel corpus, one run per language or one multilingual run.
 
     Parameters
     ----------

@@ -15,8 +15,7 @@ the
   of tensors and plain containers only and read back with ``weights_only=True``;
 - ``trainer_state.json``: the same position in readable form.
 
-Every directory is built under a temporary name and renamed into place, so a kill never leaves half a
-checkpoint.
+Every directory is built under a temporary name and renamed into place, so a kill never leaves half a checkpoint.
 """
 
 from __future__ import annotations
@@ -153,8 +152,7 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def load_weights(model: Any, directory: Path) -> None:
-    """Load the trainable state saved in ``directory`` into ``model`` (the adapter for LoRA, else all
-    weights)."""
+    """Load the trainable state saved in ``directory`` into ``model`` (the adapter for LoRA, else all weights)."""
     from safetensors.torch import load_file
 
     if is_peft(model):

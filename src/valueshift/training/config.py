@@ -1,13 +1,10 @@
 """Typed, validated fine-tuning settings; saved in every manifest and checkpoint so a resume is exact.
 
-Lifecycle: ``TrainConfig(...)`` checks every field when built -> ``config.to_json()`` goes into the manifest
-(the
+Lifecycle: ``TrainConfig(...)`` checks every field when built -> ``config.to_json()`` goes into the manifest (the
 config hash decides whether an unfinished run may be resumed) -> the trainer reads it. Runtime-only settings
-(device, quiet) are arguments of :func:`valueshift.training.finetune`, not fields, so they never change a
-hash.
+(device, quiet) are arguments of :func:`valueshift.training.finetune`, not fields, so they never change a hash.
 
-The paper does not report its fine-tuning hyper-parameters (STUDY.md); the defaults below are common choices
-for
+The paper does not report its fine-tuning hyper-parameters (STUDY.md); the defaults below are common choices for
 mT5 fine-tuning and are documented parameters, not findings.
 """
 

@@ -1,20 +1,16 @@
-"""Pre-training objectives for fine-tuning: T5 span corruption, masked LM, causal LM; chosen from the model
-kind.
+"""Pre-training objectives for fine-tuning: T5 span corruption, masked LM, causal LM; chosen from the model kind.
 
 Lifecycle: ``objective = objective_for(kind, tokenizer)`` (checks the tokenizer has what the objective needs)
 ->
-``ids = objective.tokenize(texts, max_length)`` once per run -> ``objective.encode(ids[i], rng)`` per example
-and
+``ids = objective.tokenize(texts, max_length)`` once per run -> ``objective.encode(ids[i], rng)`` per example and
 epoch (noise drawn from ``rng``) -> :func:`collate` pads a batch dynamically.
 
-``encode`` is a pure function of its arguments: the trainer seeds ``rng`` from (seed, epoch, example id), so
-the
+``encode`` is a pure function of its arguments: the trainer seeds ``rng`` from (seed, epoch, example id), so the
 corruption an example gets does not depend on batch order, and a resumed run sees exactly the same noise.
 
 References
 ----------
-Raffel et al. 2020, *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer*, sec.
-3.1.4
+Raffel et al. 2020, *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer*, sec. 3.1.4
 (span corruption: 15% noise, mean span length 3, one sentinel per span). Xue et al. 2021 (mT5) uses the same
 objective with sentinels ``<extra_id_0>`` (highest id) downwards. Devlin et al. 2019, sec. 3.1 (MLM 15%,
 80/10/10).
@@ -47,8 +43,7 @@ IGNORE = -100  # label value the HF losses skip
 class Objective(ABC):
     """Turns one tokenized text into model inputs.
 
-    Contract: ``tokenize`` returns int64 arrays (the token ids an example starts from, specials as the
-    objective
+    Contract: ``tokenize`` returns int64 arrays (the token ids an example starts from, specials as the objective
     wants them); ``encode`` returns ``{"input_ids", "labels"}`` lists and must be deterministic given ``rng``.
     """
 
@@ -71,8 +66,7 @@ class Objective(ABC):
 
 # -- span corruption -----------------------------------------------------------------------------------------
 def random_segmentation(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Split ``n`` items into ``k`` non-empty consecutive segments, uniformly over such splits; their
-    lengths."""
+    """Split ``n`` items into ``k`` non-empty consecutive segments, uniformly over such splits; their lengths."""
     cuts = np.sort(rng.choice(n - 1, size=k - 1, replace=False) + 1) if k > 1 else np.empty(0, dtype=np.int64)
     return np.diff(np.concatenate([[0], cuts, [n]])).astype(np.int64)
 
@@ -104,8 +98,7 @@ class SpanCorruption(Objective):
     """T5/mT5 span corruption for seq2seq models.
 
     Input: the text with each noise span replaced by the next sentinel, then ``</s>``. Target: each sentinel
-    followed by its span, then a closing sentinel and ``</s>`` -- the closing sentinel says "the span ends
-    here",
+    followed by its span, then a closing sentinel and ``</s>`` -- the closing sentinel says "the span ends here",
     the same shape the cloze scorer uses (``<extra_id_0> answer <extra_id_1>``).
     """
 
@@ -153,8 +146,7 @@ class SpanCorruption(Objective):
 
 
 def sentinel_ids(tokenizer: Any, n: int = 100) -> list[int]:
-    """Ids of ``<extra_id_0>``, ``<extra_id_1>``, ... that the tokenizer knows (stops at the first
-    unknown)."""
+    """Ids of ``<extra_id_0>``, ``<extra_id_1>``, ... that the tokenizer knows (stops at the first unknown)."""
     unk = tokenizer.unk_token_id
     out: list[int] = []
     for i in range(n):
@@ -167,8 +159,7 @@ def sentinel_ids(tokenizer: Any, n: int = 100) -> list[int]:
 
 # -- masked LM -----------------------------------------------------------------------------------------------
 class MaskedLM(Objective):
-    """BERT-style masked LM: 15% of the non-special tokens are predicted; of those 80% become ``<mask>``, 10%
-    a
+    """BERT-style masked LM: 15% of the non-special tokens are predicted; of those 80% become ``<mask>``, 10% a
     random regular token, 10% stay."""
 
     name = "masked_lm"

@@ -1,19 +1,13 @@
-"""The fine-tuning loop: AdamW with linear warmup/decay, gradient accumulation, clipping, length-bucketed
-batches,
+"""The fine-tuning loop: AdamW with linear warmup/decay, gradient accumulation, clipping, length-bucketed batches,
 checkpoints and exact resume.
 
-Lifecycle: ``train(model, tokenizer, objective, token_ids, run_dir, config)`` -> (resume from the latest
-complete
-checkpoint under ``run_dir/checkpoints`` if there is one) -> steps, each in phases: accumulate -> clip ->
-step ->
+Lifecycle: ``train(model, tokenizer, objective, token_ids, run_dir, config)`` -> (resume from the latest complete
+checkpoint under ``run_dir/checkpoints`` if there is one) -> steps, each in phases: accumulate -> clip -> step ->
 log -> checkpoint -> stop -> returns a :class:`TrainResult`. The caller saves the final model.
 
-Determinism: the batch order of an epoch is a function of (seed, epoch); the noise an example gets is a
-function
-of (seed, epoch, example index); dropout draws from torch's global generator, whose state every checkpoint
-saves.
-So on CPU two runs with the same seed give bit-identical weights, and a run killed after checkpoint k and
-resumed
+Determinism: the batch order of an epoch is a function of (seed, epoch); the noise an example gets is a function
+of (seed, epoch, example index); dropout draws from torch's global generator, whose state every checkpoint saves.
+So on CPU two runs with the same seed give bit-identical weights, and a run killed after checkpoint k and resumed
 ends exactly where an uninterrupted run ends.
 """
 
