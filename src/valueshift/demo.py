@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from valueshift.runs import read_manifest
 
@@ -28,7 +29,7 @@ def _done(path: Path) -> bool:
     return bool(manifest and manifest.get("status") == "done")
 
 
-def run_demo(out: Path, *, size: str = "tiny", seed: int = 0, quiet: bool = False) -> Path:
+def run_demo(out: Path, *, size: str = "small", seed: int = 0, quiet: bool = False) -> Path:
     """Run the demo pipeline into ``out`` and return the analysis directory."""
     from rich.console import Console
 
@@ -61,16 +62,34 @@ def run_demo(out: Path, *, size: str = "tiny", seed: int = 0, quiet: bool = Fals
     console.print("[bold]5/5 analysing shifts, similarity and human alignment[/]")
     result = analyze(out / "base", [out / "tuned"], out / "analysis", labels=["multi"], config=AnalysisConfig(),
                      overwrite=True)  # fmt: skip
-    summary = result.shift_summary
-    console.print(summary.to_string(index=False, max_rows=20) if not summary.empty else "(no shifts table)")
+    console.print(_summary_table(result))
     console.print(f"tables and figures: {out / 'analysis'}")
     return out / "analysis"
+
+
+def _summary_table(result: Any) -> Any:
+    """Per test language: how many probes moved, flipped, and by how much."""
+    from rich.table import Table
+
+    table = Table(title="value shifts after multilingual fine-tuning (demo model with random weights)")
+    for col in ("lang", "probes", "shifted", "flipped", "mean |delta|"):
+        table.add_column(col, justify="right")
+    for row in result.shift_summary.itertuples():
+        table.add_row(row.lang, str(row.n_probes), f"{row.share_shifted:.0%}", f"{row.share_flipped:.0%}",
+                      f"{row.mean_abs_delta:.2f}")  # fmt: skip
+    pres = result.preservation
+    if not pres.empty:
+        r = pres.iloc[0]
+        table.caption = (
+            f"cross-language similarity preserved ({r.method}): Mantel r = {r.mantel_r:.2f}, p = {r.mantel_p:.4f}"
+        )
+    return table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m valueshift.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("runs/demo"))
-    parser.add_argument("--size", default="tiny", choices=["tiny", "small"])
+    parser.add_argument("--size", default="small", choices=["tiny", "small"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()

@@ -35,6 +35,7 @@ from valueshift.errors import RunError
 __all__ = [
     "MANIFEST",
     "RunDir",
+    "atomic_dir",
     "atomic_path",
     "config_hash",
     "file_fingerprint",
@@ -62,6 +63,27 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory next to ``target``; if the block succeeds it replaces ``target``.
+
+    A kill leaves only a hidden ``.<name>.*.tmp`` folder, never half a model or checkpoint under ``target``.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; outputs should be as readable as any other file
+    try:
+        yield tmp
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> None:

@@ -7,6 +7,7 @@ shared command list. A :class:`~valueshift.errors.ValueshiftError` is printed as
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import warnings
@@ -48,6 +49,8 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: object
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``valueshift`` console script."""
     warnings.showwarning = _show_warning  # one readable line per warning, no source excerpt
+    # valueshift draws its own progress bars; transformers' per-file load/save bars would interleave with them
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         app(args=argv, prog_name="valueshift")
     except ValueshiftError as exc:

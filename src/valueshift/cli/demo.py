@@ -11,7 +11,7 @@ from valueshift.cli._common import QuietOption
 
 def demo(
     out: Path = typer.Option(Path("runs/demo"), "--out", help="Folder for the demo's run directories."),
-    size: str = typer.Option("tiny", "--size", help="tiny (~1.8M params) or small (~12M) mT5."),
+    size: str = typer.Option("small", "--size", help="small (~12M params, default) or tiny (~1.8M) mT5."),
     seed: int = typer.Option(0, "--seed", help="Seed of the model and the fine-tuning run."),
     quiet: bool = QuietOption,
 ) -> None:

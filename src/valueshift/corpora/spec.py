@@ -6,6 +6,8 @@
 ``tanzil:PATH``        Tanzil ``sura|aya|text`` files, one per language
 ``bible-xml:PATH``     christos-c bible-corpus XML files
 ``ntrex:PATH``         NTREX-128 ``newstest2019-ref.<code>.txt`` files
+``builtin:NAME``       a small corpus shipped with valueshift (``builtin:sample``: 150 lines,
+                       en de fa hi ko ru, written for demos and tests)
 =====================  ==============================================================
 
 Kinds map to lazy ``module:function`` strings so ``import valueshift.corpora`` stays cheap.
@@ -16,12 +18,14 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from valueshift.corpora.schema import AlignMode, ParallelCorpus
 from valueshift.errors import CorpusError
 
-__all__ = ["CORPUS_KINDS", "load_corpus"]
+__all__ = ["CORPUS_KINDS", "builtin_corpus_dir", "load_corpus"]
 
 CORPUS_KINDS: dict[str, str] = {
     "textdir": "valueshift.corpora.linefiles:load_textdir",
@@ -30,6 +34,16 @@ CORPUS_KINDS: dict[str, str] = {
     "bible-xml": "valueshift.corpora.keyed:load_bible_xml",
     "ntrex": "valueshift.corpora.linefiles:load_ntrex",
 }
+
+
+def builtin_corpus_dir(name: str) -> Path:
+    """The folder of a corpus shipped in ``valueshift/resources/corpus/``."""
+    root = Path(str(resources.files("valueshift") / "resources" / "corpus"))
+    path = root / name
+    if not name or not path.is_dir():
+        names = sorted(d.name for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
+        raise CorpusError(f"no builtin corpus {name!r}; builtin corpora: {', '.join(names) or 'none'}")
+    return path
 
 
 def load_corpus(spec: str, langs: Iterable[str] | str, *, align: AlignMode = "strict", **kwargs: Any) -> ParallelCorpus:
@@ -47,6 +61,8 @@ def load_corpus(spec: str, langs: Iterable[str] | str, *, align: AlignMode = "st
         Passed to the format loader (e.g. ``splits`` for FLORES).
     """
     kind, sep, path = spec.partition(":")
+    if kind == "builtin":
+        kind, path = "textdir", str(builtin_corpus_dir(path))
     if not sep or not path:
         raise CorpusError(f"corpus spec {spec!r}: expected KIND:PATH with KIND one of {', '.join(CORPUS_KINDS)}")
     if kind not in CORPUS_KINDS:

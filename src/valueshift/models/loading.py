@@ -161,7 +161,7 @@ def load_model(
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
     hf_logging = transformers.utils.logging
-    verbosity = hf_logging.get_verbosity()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     # valueshift shows its own progress; transformers' per-load bars and the untied-lm_head notice that every
     # real mT5 checkpoint triggers are noise here
     hf_logging.set_verbosity_error()
@@ -173,7 +173,8 @@ def load_model(
         raise ModelError(f"cannot load model {name!r}: {str(exc).splitlines()[0]}") from exc
     finally:
         hf_logging.set_verbosity(verbosity)
-        hf_logging.enable_progress_bar()
+        if bars:
+            hf_logging.enable_progress_bar()
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{name}: valueshift needs a tokenizers-backed (fast) tokenizer for offset mapping")
     model.to(torch_device).eval()

@@ -13,14 +13,13 @@ given the seed; the values they produce are meaningless but exercise every path 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from valueshift.errors import ModelError
 from valueshift.models.tokenizer import build_tokenizer, builtin_texts, train_sentencepiece
+from valueshift.runs import atomic_dir
 
 __all__ = ["TINY_SIZES", "TinyShape", "build_tiny_model", "tiny_model_path"]
 
@@ -124,9 +123,7 @@ def build_tiny_model(
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ModelError(f"{out}: exists and is not empty; pass --overwrite or choose another --out")
     shape = TINY_SIZES[size]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         train_sentencepiece(tmp, builtin_texts(), shape.spm_vocab)
         tok = build_tokenizer(tmp, kind)
         state = torch.random.get_rng_state()
@@ -142,11 +139,6 @@ def build_tiny_model(
             f"valueshift tiny model: kind={kind} size={size} seed={seed} format={_FORMAT_VERSION}\n"
             "Random weights: values are meaningless; for tests and demos only.\n"
         )
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -21,14 +21,12 @@ Every directory is built under a temporary name and renamed into place, so a kil
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from valueshift.errors import TrainingError
+from valueshift.runs import atomic_dir
 from valueshift.training.config import LoraSettings
 
 __all__ = [
@@ -95,18 +93,8 @@ def merged_state_dict(model: Any) -> dict[str, Any]:
 
 def write_dir_atomic(target: Path, fill: Any) -> Path:
     """Call ``fill(tmp_dir)``, then rename ``tmp_dir`` onto ``target`` (replacing it)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; a checkpoint should be as readable as any other output
-    try:
+    with atomic_dir(target) as tmp:
         fill(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
