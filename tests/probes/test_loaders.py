@@ -144,8 +144,27 @@ def test_bad_specs_and_languages(tmp_path: Path) -> None:
         load_jsonl(tmp_path / "latin1.jsonl")
 
 
-def test_builtin_sets_are_registered() -> None:
+BUILTIN_LANGS = {"en", "hi", "ru", *TEST_LANGS}
+
+
+@pytest.mark.parametrize(("name", "n_ids"), [("builtin-wvs", 272), ("builtin-hofstede", 24)])
+def test_builtin_sets_cover_all_languages_cleanly(name: str, n_ids: int) -> None:
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        ps = load_probes("builtin-wvs", "en")
-    assert len({p.probe_id for p in ps}) == 272 and not ps.defects
+        warnings.simplefilter("error")  # not even a warning-level defect
+        ps = load_probes(name)
+    assert not ps.defects
+    assert set(ps.langs) == BUILTIN_LANGS
+    ids = {lang: {p.probe_id for p in ps if p.lang == lang} for lang in ps.langs}
+    assert all(len(v) == n_ids for v in ids.values()) and len({frozenset(v) for v in ids.values()}) == 1
+    assert all(p.direction in (-1, 1) for p in ps)
+    meta = {(p.probe_id, p.direction, p.group, p.question_id) for p in ps}
+    assert len(meta) == n_ids, "direction, group and question id agree across languages and templates"
+    paraphrased = {p.lang for p in ps if p.template_id > 0}
+    assert "en" in paraphrased and len(paraphrased - {"en"}) >= 3  # template robustness: en + at least 3 others
+    for lang in paraphrased:
+        assert {p.template_id for p in ps if p.lang == lang} == {0, 1, 2}
+
+
+def test_builtin_arora_ids_match(shared_data: Path) -> None:
+    arora = {p.probe_id for p in load_probes(f"arora-wvs:{shared_data / 'arora-value-probes' / 'wvs'}", "de")}
+    assert {p.probe_id for p in load_probes("builtin-wvs", "en")} == arora
