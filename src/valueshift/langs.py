@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from valueshift.errors import ConfigError
+from valueshift.errors import ConfigError, ValueshiftError
 
 __all__ = [
     "FINETUNE_LANGS",
@@ -63,7 +63,13 @@ def is_known_lang(code: str) -> bool:
     return code in LANGUAGE_NAMES
 
 
-def parse_langs(spec: str | Iterable[str] | None, available: Iterable[str]) -> list[str]:
+def parse_langs(
+    spec: str | Iterable[str] | None,
+    available: Iterable[str],
+    *,
+    error: type[ValueshiftError] = ConfigError,
+    where: str = "",
+) -> list[str]:
     """Resolve a language selection against the languages that are available.
 
     Parameters
@@ -73,6 +79,8 @@ def parse_langs(spec: str | Iterable[str] | None, available: Iterable[str]) -> l
         iterable of codes.
     available
         The languages the data offers, in the order results should follow for ``"all"``.
+    error, where
+        The exception type to raise and the data source to name in its message (``"corpus X"``).
 
     Returns
     -------
@@ -93,10 +101,13 @@ def parse_langs(spec: str | Iterable[str] | None, available: Iterable[str]) -> l
     codes = [c for c in dict.fromkeys(codes) if c]
     unknown = [c for c in codes if not is_known_lang(c)]
     if unknown:
-        raise ConfigError(f"unknown language code(s) {', '.join(unknown)}: use ISO 639-1 codes such as fa, ko, de")
+        raise error(f"unknown language code(s) {', '.join(unknown)}: use ISO 639-1 codes such as fa, ko, de")
     missing = [c for c in codes if c not in avail]
     if missing:
-        raise ConfigError(
-            f"language(s) {', '.join(missing)} not available here; available: {', '.join(avail) or 'none'}"
+        what = (
+            f"{where}: has no {', '.join(missing)} text"
+            if where
+            else f"language(s) {', '.join(missing)} not available here"
         )
+        raise error(f"{what}; available languages: {', '.join(avail) or 'none'}")
     return codes

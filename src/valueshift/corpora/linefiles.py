@@ -17,7 +17,7 @@ from pathlib import Path
 from valueshift.corpora.codes import NTREX_CODES
 from valueshift.corpora.schema import AlignMode, LangUnits, ParallelCorpus, align, decode_utf8
 from valueshift.errors import CorpusError
-from valueshift.langs import is_known_lang
+from valueshift.langs import is_known_lang, parse_langs
 
 __all__ = ["load_ntrex", "load_textdir", "read_lines", "select_langs"]
 
@@ -43,15 +43,7 @@ def select_langs(requested: Iterable[str] | str, available: Iterable[str], where
     avail = sorted(set(available))
     if not req:
         raise CorpusError(f"{where}: no languages requested; available: {', '.join(avail)}")
-    bad = [c for c in req if not is_known_lang(c)]
-    if bad:
-        raise CorpusError(f"unknown language code(s) {', '.join(bad)}: use ISO 639-1 codes such as fa, ko, de")
-    missing = [c for c in req if c not in avail]
-    if missing:
-        raise CorpusError(
-            f"{where}: has no {', '.join(missing)} text; available languages: {', '.join(avail) or 'none'}"
-        )
-    return req
+    return parse_langs(req, avail, error=CorpusError, where=str(where))
 
 
 def _line_units(lang: str, path: Path) -> LangUnits:
