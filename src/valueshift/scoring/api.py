@@ -189,12 +189,16 @@ def run_probe(
     Inputs are validated and the model loaded before ``out`` is touched, so bad input leaves nothing behind.
     Languages finished before a kill are reused on the rerun.
     """
-    from valueshift.runs import RunDir, file_fingerprint, running
+    from valueshift.errors import RunError
+    from valueshift.runs import RunDir, file_fingerprint, read_manifest, running
 
     _check_normalize(normalize)
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     probe_set = load_probes(probes, langs, strict=strict)
+    previous = read_manifest(out)
+    if previous and previous.get("status") == "done" and not overwrite:  # refuse before a slow model load
+        raise RunError(f"{out}: holds a finished '{previous.get('command')}' run; pass --overwrite to redo it")
     lm = load_model(model, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
     config = {
         "model": model, "probes": probes, "langs": probe_set.langs, "normalize": normalize,
