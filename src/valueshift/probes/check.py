@@ -39,7 +39,7 @@ import pandas as pd
 from valueshift.errors import ConfigError
 from valueshift.langs import parse_langs
 from valueshift.probes.registry import resolve_probe_spec
-from valueshift.probes.schema import Defect, Probe, ProbeSet
+from valueshift.probes.schema import Defect, DefectsBySeverity, Probe, ProbeSet
 
 __all__ = ["CHECK_RULES", "CheckReport", "check_probe_set", "check_probes", "load_tokenizer"]
 
@@ -48,7 +48,7 @@ Tokenizer = Callable[..., Any]
 
 
 @dataclass
-class CheckReport:
+class CheckReport(DefectsBySeverity):
     """Result of a check: the probes looked at and every defect found.
 
     Attributes
@@ -71,14 +71,6 @@ class CheckReport:
     defects: list[Defect] = field(default_factory=list)
     max_tokens: int | None = None
     model: str | None = None
-
-    @property
-    def errors(self) -> list[Defect]:
-        return [d for d in self.defects if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Defect]:
-        return [d for d in self.defects if d.severity == "warning"]
 
     @property
     def ok(self) -> bool:

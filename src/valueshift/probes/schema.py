@@ -9,7 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["MASK", "Defect", "Probe", "ProbeSet", "question_id_from_probe_id"]
+__all__ = ["MASK", "Defect", "DefectsBySeverity", "Probe", "ProbeSet", "question_id_from_probe_id"]
 
 MASK = "[MASK]"
 _QNUM = re.compile(r"^[Qq]?(\d+)")
@@ -92,8 +92,22 @@ class Defect:
         return f"{self.source}: {self.severity}: probe {self.probe_id or '?'} ({self.lang}): {self.message}"
 
 
+class DefectsBySeverity:
+    """``errors`` and ``warnings`` views of a ``defects`` list (shared by probe sets and check reports)."""
+
+    defects: list[Defect]
+
+    @property
+    def errors(self) -> list[Defect]:
+        return [d for d in self.defects if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Defect]:
+        return [d for d in self.defects if d.severity == "warning"]
+
+
 @dataclass
-class ProbeSet:
+class ProbeSet(DefectsBySeverity):
     """Probes of one set plus the defects found while loading them."""
 
     name: str
@@ -109,14 +123,6 @@ class ProbeSet:
     @property
     def langs(self) -> list[str]:
         return list(dict.fromkeys(p.lang for p in self.probes))
-
-    @property
-    def errors(self) -> list[Defect]:
-        return [d for d in self.defects if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Defect]:
-        return [d for d in self.defects if d.severity == "warning"]
 
     def select(self, langs: Iterable[str]) -> ProbeSet:
         keep = set(langs)
