@@ -211,18 +211,17 @@ def shift_consistency(shifts: pd.DataFrame) -> pd.DataFrame:
     rows = []
     key = shifts["probe_set"].astype(str) + ":" + shifts["probe_id"].astype(str)
     df = shifts.assign(_k=key)
+
+    def measures(g: pd.DataFrame, across: str) -> tuple[float, int, float, int]:
+        # probes x {test languages | conditions}: agreement of shift signs and mean pairwise r of deltas
+        wide = g.pivot(index="_k", columns=across, values="delta")
+        sh = g.pivot(index="_k", columns=across, values="shifted").astype(bool)
+        return (*_agreement(wide, sh), *_mean_pairwise_r(wide))
+
     for cond, g in df.groupby("condition", sort=False):
-        wide = g.pivot(index="_k", columns="lang", values="delta")
-        sh = g.pivot(index="_k", columns="lang", values="shifted").astype(bool)
-        agree, n = _agreement(wide, sh)
-        r, npairs = _mean_pairwise_r(wide)
-        rows.append(("across_test_langs", cond, None, agree, n, r, npairs))
+        rows.append(("across_test_langs", cond, None, *measures(g, "lang")))
     if df["condition"].nunique() >= 2:
         for lang, g in df.groupby("lang", sort=False):
-            wide = g.pivot(index="_k", columns="condition", values="delta")
-            sh = g.pivot(index="_k", columns="condition", values="shifted").astype(bool)
-            agree, n = _agreement(wide, sh)
-            r, npairs = _mean_pairwise_r(wide)
-            rows.append(("across_conditions", None, lang, agree, n, r, npairs))
+            rows.append(("across_conditions", None, lang, *measures(g, "condition")))
     cols = ["scope", "condition", "lang", "direction_agreement", "n_probes", "mean_pairwise_r", "n_pairs"]
     return pd.DataFrame(rows, columns=cols)
