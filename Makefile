@@ -30,6 +30,7 @@ bench: $(VENV_OK)
 lint: $(VENV_OK)
 	.venv/bin/ruff check src tests bench
 	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy
 
 clean:
 	rm -rf runs .pytest_cache build *.egg-info src/*.egg-info
