@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from valueshift.errors import TrainingError
+from valueshift.errors import ModelError, TrainingError
+from valueshift.training.config import ObjectiveSettings
 from valueshift.training.objectives import (
     CausalLM,
     MaskedLM,
@@ -63,7 +64,7 @@ def _reconstruct(inputs: list[int], labels: list[int], sentinels: list[int]) -> 
 
 @pytest.mark.parametrize("length", [1, 2, 5, 17, 64, 200])
 def test_span_corruption_reconstructs(length: int) -> None:
-    obj = SpanCorruption(FakeTokenizer())
+    obj = SpanCorruption.from_settings(FakeTokenizer(), ObjectiveSettings())
     rng = np.random.default_rng(length)
     for _ in range(20):
         ids = rng.integers(10, 160, size=length)
@@ -106,12 +107,12 @@ def test_seq2seq_without_sentinels_is_refused() -> None:
         objective_for("seq2seq", FakeTokenizer(sentinels=False))
     with pytest.raises(TrainingError, match="mask token"):
         objective_for("masked", FakeTokenizer())
-    with pytest.raises(TrainingError, match="no fine-tuning objective"):
-        objective_for("classifier", FakeTokenizer())
+    with pytest.raises(ModelError, match="unknown model kind 'casual': did you mean 'causal'"):
+        objective_for("casual", FakeTokenizer())
 
 
 def test_masked_lm_rates() -> None:
-    obj = MaskedLM(FakeTokenizer(mask=True))
+    obj = MaskedLM.from_settings(FakeTokenizer(mask=True), ObjectiveSettings())
     rng = np.random.default_rng(0)
     picked = masked = kept = total = 0
     for _ in range(400):

@@ -33,13 +33,11 @@ PROBE_TABLE_COLUMNS = [
 
 
 def make_scorer(lm: LoadedModel, *, batch_size: int = 32, mask_padded_vocab: bool = True) -> Scorer:
-    """The scorer for the model's kind (seq2seq span-fill, masked-LM PLL, causal continuation)."""
-    from valueshift.scoring.causal import CausalLMScorer
-    from valueshift.scoring.masked import MaskedLMScorer
-    from valueshift.scoring.seq2seq import Seq2SeqScorer
+    """The scorer registered for the model's kind (seq2seq span-fill, masked-LM PLL, causal continuation)."""
+    from valueshift.models.kinds import get_kind
 
-    cls = {"seq2seq": Seq2SeqScorer, "masked": MaskedLMScorer, "causal": CausalLMScorer}[lm.kind]
-    return cls(lm, batch_size=batch_size, mask_padded_vocab=mask_padded_vocab)
+    cls = get_kind(lm.kind).scorer_class()
+    return cls(lm, batch_size=batch_size, mask_padded_vocab=mask_padded_vocab)  # type: ignore[no-any-return]
 
 
 def _check_normalize(normalize: str) -> None:

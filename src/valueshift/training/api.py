@@ -176,7 +176,7 @@ def finetune(
     plans = plan_examples(parallel, lang_list, size, strategy=strategy, seed=seed, size_per=size_per,
                           min_chars=min_chars, max_chars=max_chars)  # fmt: skip
     loaded = load_model(model, device=device, dtype="float32")  # training keeps fp32 master weights
-    objective = objective_for(loaded.kind, loaded.tokenizer, **cfg.objective.model_dump())
+    objective = objective_for(loaded.kind, loaded.tokenizer, cfg.objective)
     _check_objective(objective, loaded.model)
     model_path = Path(str(model))
     inputs = {"model": file_fingerprint(model_path) if model_path.is_dir() else str(model)}

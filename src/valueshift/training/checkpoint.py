@@ -48,7 +48,10 @@ def apply_lora(model: Any, settings: LoraSettings, kind: str) -> Any:
     """Wrap ``model`` with LoRA adapters (peft); only the adapters train."""
     from peft import LoraConfig, TaskType, get_peft_model
 
-    task = {"seq2seq": TaskType.SEQ_2_SEQ_LM, "causal": TaskType.CAUSAL_LM}.get(kind)
+    from valueshift.models.kinds import get_kind
+
+    peft_task = get_kind(kind).peft_task
+    task = TaskType[peft_task] if peft_task else None
     cfg = LoraConfig(
         r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
         target_modules=settings.target_modules, task_type=task,

@@ -1,9 +1,8 @@
 """Pre-training objectives for fine-tuning: T5 span corruption, masked LM, causal LM; chosen from the model kind.
 
-Lifecycle: ``objective = objective_for(kind, tokenizer)`` (checks the tokenizer has what the objective needs)
-->
-``ids = objective.tokenize(texts, max_length)`` once per run -> ``objective.encode(ids[i], rng)`` per example and
-epoch (noise drawn from ``rng``) -> :func:`collate` pads a batch dynamically.
+Lifecycle: ``objective = objective_for(kind, tokenizer, settings)`` (checks the tokenizer has what the objective
+needs) -> ``ids = objective.tokenize(texts, max_length)`` once per run -> ``objective.encode(ids[i], rng)`` per
+example and epoch (noise drawn from ``rng``) -> :func:`collate` pads a batch dynamically.
 
 ``encode`` is a pure function of its arguments: the trainer seeds ``rng`` from (seed, epoch, example id), so the
 corruption an example gets does not depend on batch order, and a resumed run sees exactly the same noise.
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from valueshift.errors import TrainingError
+from valueshift.training.config import ObjectiveSettings
 
 __all__ = [
     "CausalLM",
@@ -62,6 +62,11 @@ class Objective(ABC):
     def describe(self) -> dict[str, Any]:
         """Settings recorded in the manifest."""
         return {"name": self.name}
+
+    @classmethod
+    def from_settings(cls, tokenizer: Any, settings: ObjectiveSettings) -> Objective:
+        """The objective with its knobs taken from ``settings`` (where every default is written)."""
+        return cls(tokenizer)
 
 
 # -- span corruption -----------------------------------------------------------------------------------------
@@ -104,7 +109,7 @@ class SpanCorruption(Objective):
 
     name = "span_corruption"
 
-    def __init__(self, tokenizer: Any, *, noise_density: float = 0.15, mean_span: float = 3.0) -> None:
+    def __init__(self, tokenizer: Any, *, noise_density: float, mean_span: float) -> None:
         super().__init__(tokenizer)
         self.noise_density, self.mean_span = noise_density, mean_span
         self.eos_id = tokenizer.eos_token_id
@@ -114,6 +119,10 @@ class SpanCorruption(Objective):
                 f"{getattr(tokenizer, 'name_or_path', 'tokenizer')}: a seq2seq model needs a tokenizer with "
                 "<extra_id_0>.. sentinels and </s> for span corruption; use an mT5/T5 tokenizer"
             )
+
+    @classmethod
+    def from_settings(cls, tokenizer: Any, settings: ObjectiveSettings) -> Objective:
+        return cls(tokenizer, noise_density=settings.noise_density, mean_span=settings.mean_span)
 
     def tokenize(self, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
         enc = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
@@ -164,7 +173,7 @@ class MaskedLM(Objective):
 
     name = "masked_lm"
 
-    def __init__(self, tokenizer: Any, *, probability: float = 0.15) -> None:
+    def __init__(self, tokenizer: Any, *, probability: float) -> None:
         super().__init__(tokenizer)
         self.probability = probability
         self.mask_id = tokenizer.mask_token_id
@@ -173,6 +182,10 @@ class MaskedLM(Objective):
         self.special = np.asarray(sorted(set(tokenizer.all_special_ids)), dtype=np.int64)
         regular = np.setdiff1d(np.arange(len(tokenizer), dtype=np.int64), self.special)
         self.regular = regular
+
+    @classmethod
+    def from_settings(cls, tokenizer: Any, settings: ObjectiveSettings) -> Objective:
+        return cls(tokenizer, probability=settings.mlm_probability)
 
     def tokenize(self, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
         enc = self.tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
@@ -214,24 +227,15 @@ class CausalLM(Objective):
 
     def encode(self, ids: np.ndarray, rng: np.random.Generator) -> dict[str, list[int]]:
         seq = ids.tolist()
-        return {"input_ids": seq, "labels": list(seq)}  # the model shifts labels by one itself
+        return {"input_ids": seq, "labels": list(seq)}  # the loss shifts labels by one (training/losses.py)
 
 
-def objective_for(kind: str, tokenizer: Any, **settings: Any) -> Objective:
-    """The objective that matches a model kind (``seq2seq`` -> span corruption, ``masked`` -> MLM,
-    ``causal`` -> CLM). An unknown kind or a tokenizer that lacks what the objective needs is a
-    TrainingError."""
-    if kind == "seq2seq":
-        return SpanCorruption(
-            tokenizer,
-            noise_density=settings.get("noise_density", 0.15),
-            mean_span=settings.get("mean_span", 3.0),
-        )
-    if kind == "masked":
-        return MaskedLM(tokenizer, probability=settings.get("mlm_probability", 0.15))
-    if kind == "causal":
-        return CausalLM(tokenizer)
-    raise TrainingError(f"no fine-tuning objective for a {kind!r} model; valueshift trains seq2seq, masked or causal")
+def objective_for(kind: str, tokenizer: Any, settings: ObjectiveSettings | None = None) -> Objective:
+    """The objective registered for a model kind (:mod:`valueshift.models.kinds`): seq2seq -> span corruption,
+    masked -> MLM, causal -> CLM. A tokenizer that lacks what the objective needs is a TrainingError."""
+    from valueshift.models.kinds import get_kind
+
+    return get_kind(kind).objective_class().from_settings(tokenizer, settings or ObjectiveSettings())
 
 
 def collate(features: list[dict[str, list[int]]], pad_id: int) -> dict[str, Any]:

@@ -29,7 +29,6 @@ from valueshift.progress import progress_bar
 from valueshift.runs import atomic_path
 from valueshift.training.batching import epoch_batches
 from valueshift.training.checkpoint import (
-    base_model,
     latest_checkpoint,
     load_trainer_state,
     load_weights,
@@ -132,26 +131,8 @@ def _set_rng_state(state: dict[str, Any], device: Any) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def _loss_sum(model: Any, batch: dict[str, Any], kind: str) -> Any:
-    """Summed token cross-entropy of a batch (the caller divides by the group's label tokens)."""
-    import torch.nn.functional as F
-
-    labels = batch["labels"]
-    if kind == "seq2seq":
-        dec = base_model(model).prepare_decoder_input_ids_from_labels(labels=labels)  # (B, T_lab)
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                       decoder_input_ids=dec).logits  # (B, T_lab, V)  # fmt: skip
-    else:
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits  # (B, T, V)
-        if kind == "causal":
-            logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from the prefix up to t
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1),
-                           ignore_index=IGNORE, reduction="sum")  # fmt: skip
-
-
-def _n_labels(features: list[dict[str, list[int]]], kind: str) -> int:
-    skip = 1 if kind == "causal" else 0  # the first causal label is never predicted
-    return sum(sum(1 for t in f["labels"][skip:] if t != IGNORE) for f in features)
+def _n_labels(features: list[dict[str, list[int]]], label_shift: int) -> int:
+    return sum(sum(1 for t in f["labels"][label_shift:] if t != IGNORE) for f in features)
 
 
 def _truncate_log(run_dir: Path, step: int) -> None:
@@ -211,7 +192,11 @@ def train(
     """
     import torch
 
+    from valueshift.models.kinds import get_kind
+
     # -- derived values, computed once -----------------------------------------------------------------------
+    spec = get_kind(kind)
+    example_losses = spec.loss_function()
     lengths = np.fromiter((len(x) for x in token_ids), dtype=np.int64, count=len(token_ids))
     n_batches = math.ceil(len(token_ids) / cfg.batch_size)
     total = training_steps(n_batches, cfg)
@@ -266,13 +251,13 @@ def train(
                     # -- accumulate: the group's loss is the mean over all its label tokens ------------------
                     group = [[objective.encode(token_ids[i], np.random.default_rng([cfg.seed, epoch, int(i)]))
                               for i in b] for b in batches[g : g + cfg.grad_accum]]  # fmt: skip
-                    n_lab = max(1, sum(_n_labels(fs, kind) for fs in group))
+                    n_lab = max(1, sum(_n_labels(fs, spec.label_shift) for fs in group))
                     loss_sum, tokens = 0.0, 0
                     for fs in group:
                         batch = {k: v.to(device) for k, v in collate(fs, objective.pad_id).items()}
                         ctx = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
                         with ctx:
-                            loss = _loss_sum(model, batch, kind) / n_lab
+                            loss = example_losses(model, batch).sum() / n_lab
                         (scaler.scale(loss) if scaler is not None else loss).backward()
                         loss_sum += float(loss.detach())
                         tokens += int(batch["attention_mask"].sum()) + int((batch["labels"] != IGNORE).sum())
