@@ -8,6 +8,9 @@ Why not ``T5Tokenizer`` as saved: in transformers 5 it rebuilds its backend with
 HF tokenizer and raw sentencepiece disagree on characters outside the vocabulary. The directory therefore
 declares the generic tokenizers-backed class and carries the exact ``tokenizer.json``; ``spiece.model`` is kept
 beside it for reference.
+
+:func:`check_tokenizer_fit` guards every loaded checkpoint: a directory without tokenizer files makes
+transformers build a default tokenizer of about a hundred ids, and every word then scores as ``<unk>``.
 """
 
 from __future__ import annotations
@@ -21,10 +24,25 @@ from typing import Any, Literal
 
 from valueshift.errors import ModelError
 
-__all__ = ["N_SENTINELS", "build_tokenizer", "builtin_texts", "train_sentencepiece"]
+__all__ = [
+    "N_SENTINELS",
+    "TOKENIZER_FILES",
+    "build_tokenizer",
+    "builtin_texts",
+    "check_tokenizer_fit",
+    "train_sentencepiece",
+]
 
 N_SENTINELS = 100
 TokenizerFlavor = Literal["seq2seq", "masked", "causal"]
+# Any one of these in a model directory means it carries its own tokenizer (fast, SentencePiece, WordPiece, BPE).
+TOKENIZER_FILES = (
+    "tokenizer.json", "tokenizer_config.json", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+    "vocab.txt", "vocab.json",
+)  # fmt: skip
+# Padding embedding rows past the tokenizer is normal (mT5: 250100 ids, 250112 rows; Qwen2: 151646 / 151936); a
+# tokenizer with fewer than half the rows is a default or foreign one.
+_MIN_FILL = 0.5
 
 
 def builtin_texts() -> list[Path]:
@@ -127,3 +145,33 @@ def build_tokenizer(spm_dir: Path, flavor: TokenizerFlavor) -> Any:
     return PreTrainedTokenizerFast(
         tokenizer_object=backend, additional_special_tokens=sentinels, model_max_length=512, **special
     )
+
+
+def check_tokenizer_fit(tokenizer: Any, rows: int, kind: TokenizerFlavor, where: str) -> None:
+    """Raise :class:`ModelError` unless ``tokenizer`` can drive a model with ``rows`` embedding rows of ``kind``.
+
+    Checks: no id past the last row, at least half the rows covered, and the special tokens the scorer and the
+    training objective need (``<extra_id_0>``/``<extra_id_1>`` for seq2seq, a mask token for masked LMs).
+    """
+    n = len(tokenizer)
+    fix = "use the tokenizer files saved with these weights (tokenizer.json, tokenizer_config.json, spiece.model)"
+    if n > rows:
+        raise ModelError(
+            f"{where}: the tokenizer has {n} ids but the model has only {rows} embedding rows, so it belongs to "
+            f"another model; {fix}"
+        )
+    if n < rows * _MIN_FILL:
+        raise ModelError(
+            f"{where}: the tokenizer has only {n} ids for a model with {rows} embedding rows (missing or foreign "
+            f"tokenizer files; every word would score as <unk>); {fix}"
+        )
+    unk = getattr(tokenizer, "unk_token_id", None)
+    if kind == "seq2seq":
+        ids = tokenizer.convert_tokens_to_ids(["<extra_id_0>", "<extra_id_1>"])
+        if any(i is None or i == unk for i in ids):
+            raise ModelError(
+                f"{where}: seq2seq model whose tokenizer has no <extra_id_0>/<extra_id_1> sentinels, which span "
+                f"scoring needs; {fix}"
+            )
+    if kind == "masked" and getattr(tokenizer, "mask_token_id", None) is None:
+        raise ModelError(f"{where}: masked LM whose tokenizer has no mask token; {fix}")
