@@ -69,18 +69,21 @@ def parse_langs(
     *,
     error: type[ValueshiftError] = ConfigError,
     where: str = "",
+    option: str = "--langs",
 ) -> list[str]:
     """Resolve a language selection against the languages that are available.
 
     Parameters
     ----------
     spec
-        ``"all"`` or ``None`` (every available language), a comma-separated string (``"fa,ko"``) or an
-        iterable of codes.
+        ``"all"`` (any case) or ``None`` (every available language), a comma-separated string (``"fa, ko"``;
+        spaces around codes are ignored) or an iterable of codes. An empty selection (``""``, ``","``, ``[]``)
+        is an error, not "all": a variable that expanded to nothing should not silently select everything.
     available
         The languages the data offers, in the order results should follow for ``"all"``.
-    error, where
-        The exception type to raise and the data source to name in its message (``"corpus X"``).
+    error, where, option
+        The exception type to raise, the data source to name in its message (``"corpus X"``), and the option
+        the selection came from.
 
     Returns
     -------
@@ -91,23 +94,29 @@ def parse_langs(
     --------
     >>> parse_langs("ko, fa", ["fa", "ko", "de"])
     ['ko', 'fa']
-    >>> parse_langs("all", ["fa", "ko"])
+    >>> parse_langs("ALL", ["fa", "ko"])
     ['fa', 'ko']
     """
     avail = list(dict.fromkeys(available))
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("all", "")):
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() == "all"):
         return avail
-    codes = [c.strip() for c in spec.split(",")] if isinstance(spec, str) else [str(c).strip() for c in spec]
-    codes = [c for c in dict.fromkeys(codes) if c]
+    raw = spec.split(",") if isinstance(spec, str) else [str(c) for c in spec]
+    codes = [c for c in dict.fromkeys(c.strip() for c in raw) if c]
+    if not codes:
+        shown = spec if isinstance(spec, str) else ",".join(raw)
+        raise error(
+            f"{option} {shown!r}: no language selected; name codes such as fa,ko or pass 'all' "
+            f"(available: {', '.join(avail) or 'none'})"
+        )
     unknown = [c for c in codes if not is_known_lang(c)]
     if unknown:
-        raise error(f"unknown language code(s) {', '.join(unknown)}: use ISO 639-1 codes such as fa, ko, de")
+        raise error(f"{option}: unknown language code(s) {', '.join(unknown)}: use ISO 639-1 codes such as fa, ko, de")
     missing = [c for c in codes if c not in avail]
     if missing:
         what = (
             f"{where}: has no {', '.join(missing)} text"
             if where
-            else f"language(s) {', '.join(missing)} not available here"
+            else f"{option}: language(s) {', '.join(missing)} not available here"
         )
         raise error(f"{what}; available languages: {', '.join(avail) or 'none'}")
     return codes

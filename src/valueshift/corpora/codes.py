@@ -1,11 +1,10 @@
 """Language-code maps between ISO 639-1 (valueshift's codes) and the codes corpus releases use in file names.
 
-FLORES-200 names files by ISO 639-3 plus script (``pes_Arab``), FLORES-101 by ISO 639-3 alone (``fas``),
-NTREX-128 by
-ISO 639-3 with an optional region (``zho-CN``), the christos-c Bible corpus by English language name (``Farsi.xml``)
-and ISO 639-3 in its header. Each table lists candidates in order of preference; a loader takes the first file that
-exists, so a release that offers two variants (``fas``/``prs``, ``zho-CN``/``zho-TW``) resolves the same way every
-time. The tables are data: add a row rather than a branch in a loader.
+FLORES-200 names files by ISO 639-3 plus script (``pes_Arab``), FLORES-101 by ISO 639-3 alone (``fas``), NTREX-128
+by ISO 639-3 with an optional region (``zho-CN``), the christos-c Bible corpus by English language name
+(``Farsi.xml``) and ISO 639-3 in its header. Each table lists candidates in order of preference; a loader takes the
+first file that exists, so a release that offers two variants (``fas``/``prs``, ``zho-CN``/``zho-TW``) resolves the
+same way every time. The tables are data: add a row rather than a branch in a loader.
 """
 
 from __future__ import annotations

@@ -182,9 +182,8 @@ def _bible_lang(f: Path) -> str | None:
 def load_bible_xml(path: str | Path, langs: Iterable[str] | str, *, align_mode: AlignMode = "strict") -> ParallelCorpus:
     """Load christos-c bible-corpus XML files, aligned by verse id (``b.GEN.1.1``).
 
-    ``path`` is a folder of ``<Language>.xml`` (``Farsi.xml``, ``Korean.xml``) or ``<iso639-1>.xml`` files,
-    or its
-    parent holding ``bibles/``. A full Bible is preferred over a ``-NT``/``-PART`` file of the same language.
+    ``path`` is a folder of ``<Language>.xml`` (``Farsi.xml``, ``Korean.xml``) or ``<iso639-1>.xml`` files, or
+    its parent holding ``bibles/``. A full Bible is preferred over a ``-NT``/``-PART`` file of the same language.
     """
     path = Path(path)
     if (path / "bibles").is_dir():

@@ -1,9 +1,8 @@
 """Loaders for line-aligned corpora: a directory of ``<lang>.txt`` files, and the NTREX-128 release layout.
 
-Lifecycle: ``load_textdir(path, langs)`` / ``load_ntrex(path, langs)`` ->
-:func:`~valueshift.corpora.schema.align`
--> :class:`~valueshift.corpora.schema.ParallelCorpus` whose unit id is the 1-based line number (``"17"``) and
-whose ``corpus_lines`` are the same numbers.
+Lifecycle: ``load_textdir(path, langs)`` / ``load_ntrex(path, langs)`` -> :func:`~valueshift.corpora.schema.align`
+-> :class:`~valueshift.corpora.schema.ParallelCorpus` whose unit id is the 1-based line number (``"17"``) and whose
+``corpus_lines`` are the same numbers.
 
 Lines are split on ``\\n`` only: ``str.splitlines`` would also split on U+2028, U+0085 and form feeds, which occur
 inside real segments and would silently shift every later line.
@@ -15,20 +14,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from valueshift.corpora.codes import NTREX_CODES
-from valueshift.corpora.schema import AlignMode, LangUnits, ParallelCorpus, align, decode_utf8
+from valueshift.corpora.schema import AlignMode, LangUnits, ParallelCorpus, align
 from valueshift.errors import CorpusError
 from valueshift.langs import is_known_lang, parse_langs
+from valueshift.textio import read_utf8
 
 __all__ = ["load_ntrex", "load_textdir", "read_lines", "select_langs"]
 
 
 def read_lines(path: Path) -> list[str]:
     """The lines of a UTF-8 text file, without line ends (a final newline does not make an extra line)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror}); check the path and permissions") from exc
-    text = decode_utf8(data, path)
+    text = read_utf8(path, CorpusError)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -36,14 +32,11 @@ def read_lines(path: Path) -> list[str]:
 
 
 def select_langs(requested: Iterable[str] | str, available: Iterable[str], where: object) -> list[str]:
-    """Check requested ISO 639-1 codes against what a corpus offers; one message naming the unknown ones."""
-    if isinstance(requested, str):
-        requested = [c.strip() for c in requested.split(",")]
-    req = [c for c in dict.fromkeys(c.strip() for c in requested) if c]
-    avail = sorted(set(available))
-    if not req:
-        raise CorpusError(f"{where}: no languages requested; available: {', '.join(avail)}")
-    return parse_langs(req, avail, error=CorpusError, where=str(where))
+    """Check requested ISO 639-1 codes against what a corpus offers; one message naming the unknown ones.
+
+    ``all`` selects every language the corpus offers; an empty selection is an error.
+    """
+    return parse_langs(requested, sorted(set(available)), error=CorpusError, where=str(where))
 
 
 def _line_units(lang: str, path: Path) -> LangUnits:

@@ -6,8 +6,7 @@ Lifecycle: :func:`sample_unit_ids` (one seeded permutation of the eligible unit 
 Size semantics (``size_per``):
 
 ``lang`` (default, as in the paper's "2K sentences" per fine-tuning language)
-    every language gets ``size`` sentences; a ``multi`` run holds ``size x n_langs`` examples, the same
-    ``size``
+    every language gets ``size`` sentences; a ``multi`` run holds ``size x n_langs`` examples, the same ``size``
     units in each language (fully multi-parallel).
 ``total``
     a run holds ``size`` examples: a ``mono`` run ``size`` sentences, a ``multi`` run ``size // n_langs`` per

@@ -17,7 +17,7 @@ from typing import Literal
 
 from valueshift.errors import CorpusError
 
-__all__ = ["AlignMode", "LangUnits", "ParallelCorpus", "align", "decode_utf8"]
+__all__ = ["AlignMode", "LangUnits", "ParallelCorpus", "align"]
 
 AlignMode = Literal["strict", "intersect"]
 
@@ -72,18 +72,6 @@ class ParallelCorpus:
 
     def __len__(self) -> int:
         return len(self.unit_ids)
-
-
-def decode_utf8(data: bytes, path: object) -> str:
-    """Decode ``data`` as UTF-8 (a BOM is dropped) or raise a CorpusError naming the line of the first bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise CorpusError(
-            f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); re-encode the file as UTF-8 "
-            "(e.g. iconv -f <encoding> -t utf-8)"
-        ) from exc
 
 
 def _first(items: Sequence[str], n: int = 3) -> str:
