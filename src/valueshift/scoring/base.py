@@ -17,7 +17,15 @@ from valueshift.errors import ScoringError
 from valueshift.models.loading import LoadedModel
 from valueshift.probes.schema import MASK
 
-__all__ = ["PAD_MULTIPLE", "AnswerScore", "ClozeRequest", "Scorer", "bucket_length", "bucketed_batches"]
+__all__ = [
+    "PAD_MULTIPLE",
+    "AnswerScore",
+    "ClozeRequest",
+    "PlannedBatch",
+    "Scorer",
+    "bucket_length",
+    "bucketed_batches",
+]
 
 ProgressFn = Callable[[int], None]
 
@@ -48,6 +56,16 @@ class AnswerScore:
     n_tokens: int
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedBatch:
+    """One forward pass of a scorer: ``args`` go to :meth:`Scorer._forward`, whose output row ``k`` adds
+    ``n_tokens[k]`` scored tokens to request ``members[k]`` (masked LMs: several rows per request)."""
+
+    args: tuple[Any, ...]
+    members: list[int]
+    n_tokens: list[int]
+
+
 def bucket_length(n: int) -> int:
     """The padded length of a sequence of ``n`` tokens."""
     return -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
@@ -70,8 +88,10 @@ def bucketed_batches(lengths: Sequence[int], batch_size: int) -> Iterator[tuple[
 class Scorer(ABC):
     """Base class of the three scorers.
 
-    Subclasses implement :meth:`_score_unique` (distinct requests in, scores out, same order) and
-    :meth:`neutral_request` (the request whose score PMI normalisation subtracts).
+    Subclasses implement :meth:`_plan` (the encode step: distinct requests -> bucketed batches),
+    :meth:`_forward` (one batch -> log-probabilities, differentiable) and :meth:`neutral_request` (the request
+    whose score PMI normalisation subtracts). :meth:`score` runs the forward under ``inference_mode`` (fast,
+    bit-identical across batch sizes); :meth:`logprobs` runs the very same plan with autograd on.
     """
 
     def __init__(self, lm: LoadedModel, *, batch_size: int = 32, mask_padded_vocab: bool = True) -> None:
@@ -84,15 +104,61 @@ class Scorer(ABC):
 
     def score(self, requests: Sequence[ClozeRequest], on_progress: ProgressFn | None = None) -> list[AnswerScore]:
         """Score every request; duplicates are computed once. ``on_progress(n)`` reports n more done."""
-        for r in requests:
-            if r.template.count(MASK) != 1:
-                raise ScoringError(f"request template must hold exactly one {MASK}: {r.template!r}")
-        unique = list(dict.fromkeys(requests))
+        unique = self._unique(requests)
         scored = dict(zip(unique, self._score_unique(unique, on_progress or (lambda n: None)), strict=True))
         return [scored[r] for r in requests]
 
+    def logprobs(self, requests: Sequence[ClozeRequest]) -> tuple[Any, list[int]]:
+        """Differentiable log-probabilities: the same encoding, batches and forward as :meth:`score`, but with
+        autograd on (the caller decides; attribution differentiates it with respect to the weights).
+
+        Returns
+        -------
+        (torch.Tensor, list of int)
+            Summed log-probabilities ``(N,)`` float64 in request order, and scored tokens per request.
+        """
+        import torch
+
+        unique = self._unique(requests)
+        parts: list[list[Any]] = [[] for _ in unique]
+        counts = [0] * len(unique)
+        for pb in self._plan(unique):
+            lp = self._forward(*pb.args)  # (R,)
+            for k, (i, n) in enumerate(zip(pb.members, pb.n_tokens, strict=True)):
+                parts[i].append(lp[k])
+                counts[i] += n
+        totals = [torch.stack(p).sum() for p in parts]
+        index = {r: i for i, r in enumerate(unique)}
+        return torch.stack([totals[index[r]] for r in requests]), [counts[index[r]] for r in requests]
+
+    def _unique(self, requests: Sequence[ClozeRequest]) -> list[ClozeRequest]:
+        for r in requests:
+            if r.template.count(MASK) != 1:
+                raise ScoringError(f"request template must hold exactly one {MASK}: {r.template!r}")
+        return list(dict.fromkeys(requests))
+
+    def _score_unique(self, requests: list[ClozeRequest], on_progress: ProgressFn) -> list[AnswerScore]:
+        """The fast path: every planned batch under ``inference_mode``, summed in plan order in float64."""
+        import torch
+
+        totals = [0.0] * len(requests)
+        counts = [0] * len(requests)
+        for pb in self._plan(requests):
+            with torch.inference_mode():
+                values = self._forward(*pb.args).tolist()
+            for i, v, n in zip(pb.members, values, pb.n_tokens, strict=True):
+                totals[i] += v
+                counts[i] += n
+            on_progress(len(pb.members))
+        return [AnswerScore(t, n) for t, n in zip(totals, counts, strict=True)]
+
     @abstractmethod
-    def _score_unique(self, requests: list[ClozeRequest], on_progress: ProgressFn) -> list[AnswerScore]: ...
+    def _plan(self, requests: list[ClozeRequest]) -> Iterator[PlannedBatch]:
+        """Encode distinct requests and cut them into bucketed batches (the encode step)."""
+
+    @abstractmethod
+    def _forward(self, *args: Any) -> Any:
+        """One planned batch -> log-probabilities ``(R,)`` float64; differentiable (no inference_mode here)."""
 
     @abstractmethod
     def neutral_request(self, request: ClozeRequest) -> ClozeRequest:

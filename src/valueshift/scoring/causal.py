@@ -8,6 +8,7 @@ context is replaced by the BOS (or EOS) token, as lm-eval does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -15,7 +16,7 @@ import torch
 from valueshift.errors import ScoringError
 from valueshift.models.loading import LoadedModel
 from valueshift.probes.schema import MASK
-from valueshift.scoring.base import AnswerScore, ClozeRequest, ProgressFn, Scorer, bucketed_batches
+from valueshift.scoring.base import ClozeRequest, PlannedBatch, Scorer, bucketed_batches
 
 __all__ = ["CausalLMScorer"]
 
@@ -62,17 +63,12 @@ class CausalLMScorer(Scorer):
             raise ScoringError(f"continuation {continuation!r} produced no tokens")
         return whole, n_cont
 
-    def _score_unique(self, requests: list[ClozeRequest], on_progress: ProgressFn) -> list[AnswerScore]:
+    def _plan(self, requests: list[ClozeRequest]) -> Iterator[PlannedBatch]:
         encoded = [self.encode(r) for r in requests]
-        out: list[AnswerScore | None] = [None] * len(requests)
         for t_pad, batch in bucketed_batches([len(ids) - 1 for ids, _ in encoded], self.batch_size):
-            for i, lp in zip(batch, self._score_batch([encoded[i] for i in batch], t_pad), strict=True):
-                out[i] = AnswerScore(lp, encoded[i][1])
-            on_progress(len(batch))
-        return [s for s in out if s is not None]
+            yield PlannedBatch(([encoded[i] for i in batch], t_pad), batch, [encoded[i][1] for i in batch])
 
-    @torch.inference_mode()
-    def _score_batch(self, items: list[tuple[list[int], int]], t_pad: int) -> list[float]:
+    def _forward(self, items: list[tuple[list[int], int]], t_pad: int) -> torch.Tensor:
         model, dev = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id if self.lm.tokenizer.pad_token_id is not None else self.prefix_id
         inp = torch.full((len(items), t_pad), pad, dtype=torch.long)
@@ -97,4 +93,4 @@ class CausalLMScorer(Scorer):
             lp = self._target_log_probs(model(input_ids=inp).logits[r_t, p_t], k_t, tgt_t)
         totals = torch.zeros(len(items), dtype=torch.float64, device=dev)
         totals.index_add_(0, torch.tensor(owner, device=dev), lp.double())
-        return totals.tolist()
+        return totals  # (B,) float64

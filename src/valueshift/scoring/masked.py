@@ -8,6 +8,7 @@ per answer token); the score is the sum of log p(original token) over the copies
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -15,7 +16,7 @@ import torch
 from valueshift.errors import ScoringError
 from valueshift.models.loading import LoadedModel
 from valueshift.probes.schema import MASK
-from valueshift.scoring.base import AnswerScore, ClozeRequest, ProgressFn, Scorer, bucketed_batches
+from valueshift.scoring.base import ClozeRequest, PlannedBatch, Scorer, bucketed_batches
 
 __all__ = ["MaskedLMScorer"]
 
@@ -54,20 +55,14 @@ class MaskedLMScorer(Scorer):
             raise ScoringError(f"answer {request.answer!r} produced no tokens in {request.template!r}")
         return list(enc.input_ids), positions
 
-    def _score_unique(self, requests: list[ClozeRequest], on_progress: ProgressFn) -> list[AnswerScore]:
+    def _plan(self, requests: list[ClozeRequest]) -> Iterator[PlannedBatch]:
         encoded = [self.answer_tokens(r) for r in requests]
         # one masked copy per answer token: (request index, ids, masked position)
         copies = [(i, ids, p) for i, (ids, pos) in enumerate(encoded) for p in pos]
-        totals = [0.0] * len(requests)
         for t_pad, batch in bucketed_batches([len(c[1]) for c in copies], self.batch_size):
-            logps = self._score_batch([copies[c] for c in batch], t_pad)
-            for c, lp in zip(batch, logps, strict=True):
-                totals[copies[c][0]] += lp
-            on_progress(len(batch))
-        return [AnswerScore(totals[i], len(pos)) for i, (_, pos) in enumerate(encoded)]
+            yield PlannedBatch(([copies[c] for c in batch], t_pad), [copies[c][0] for c in batch], [1] * len(batch))
 
-    @torch.inference_mode()
-    def _score_batch(self, copies: list[tuple[int, list[int], int]], t_pad: int) -> list[float]:
+    def _forward(self, copies: list[tuple[int, list[int], int]], t_pad: int) -> torch.Tensor:
         model, dev = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id
         ids = torch.full((len(copies), t_pad), pad, dtype=torch.long)
@@ -89,4 +84,4 @@ class MaskedLMScorer(Scorer):
             lp = self._head_log_probs(self.head, hidden[rows, pos], rows, tgt)
         else:
             lp = self._target_log_probs(model(input_ids=ids, attention_mask=mask).logits[rows, pos], rows, tgt)
-        return lp.double().tolist()
+        return lp.double()  # (B,) one row per masked copy

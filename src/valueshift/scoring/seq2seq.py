@@ -17,6 +17,7 @@ answer token is shared, as are rows of answers with common first tokens.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -24,13 +25,7 @@ import torch
 from valueshift.errors import ScoringError
 from valueshift.models.loading import LoadedModel
 from valueshift.probes.schema import MASK
-from valueshift.scoring.base import (
-    AnswerScore,
-    ClozeRequest,
-    ProgressFn,
-    Scorer,
-    bucketed_batches,
-)
+from valueshift.scoring.base import ClozeRequest, PlannedBatch, Scorer, bucketed_batches
 
 __all__ = ["Seq2SeqScorer"]
 
@@ -59,7 +54,7 @@ class Seq2SeqScorer(Scorer):
             raise ScoringError(f"answer {answer!r} does not tokenize into a span between sentinels: {ids}")
         return ids
 
-    def _score_unique(self, requests: list[ClozeRequest], on_progress: ProgressFn) -> list[AnswerScore]:
+    def _plan(self, requests: list[ClozeRequest]) -> Iterator[PlannedBatch]:
         tok = self.lm.tokenizer
         by_prompt: dict[str, list[int]] = {}
         for i, r in enumerate(requests):
@@ -67,19 +62,14 @@ class Seq2SeqScorer(Scorer):
         prompts = list(by_prompt)
         enc_ids = tok([p.replace(MASK, "<extra_id_0>") for p in prompts]).input_ids
         labels = [self.labels(r.answer) for r in requests]
-        out: list[AnswerScore | None] = [None] * len(requests)
         for s_pad, batch in bucketed_batches([len(e) for e in enc_ids], self.batch_size):
             members = [(b, i) for b, p in enumerate(batch) for i in by_prompt[prompts[p]]]
-            scores = self._score_batch([enc_ids[p] for p in batch], s_pad, [(b, labels[i]) for b, i in members])
-            for (_, i), s in zip(members, scores, strict=True):
-                out[i] = s
-            on_progress(len(members))
-        return [s for s in out if s is not None]
+            rows = [(b, labels[i]) for b, i in members]
+            yield PlannedBatch(
+                ([enc_ids[p] for p in batch], s_pad, rows), [i for _, i in members], [len(lab) - 1 for _, lab in rows]
+            )
 
-    @torch.inference_mode()
-    def _score_batch(
-        self, enc_ids: list[list[int]], s_pad: int, rows: list[tuple[int, list[int]]]
-    ) -> list[AnswerScore]:
+    def _forward(self, enc_ids: list[list[int]], s_pad: int, rows: list[tuple[int, list[int]]]) -> torch.Tensor:
         model, dev = self.lm.model, self.lm.device
         pad = self.lm.tokenizer.pad_token_id
         # encoder: (P, S) prompts, right-padded to the bucket length S
@@ -94,7 +84,7 @@ class Seq2SeqScorer(Scorer):
         # decoder: one row per answer, input = [start] + labels[:-1], right-padded to the row's own bucket
         # (sub-batches per bucket); no padding mask is needed because causal attention keeps later (padded)
         # positions out of earlier ones.
-        dec_h: list[torch.Tensor | None] = [None] * len(rows)
+        dec_h: list[Any] = [None] * len(rows)  # (T, C) per answer row, filled bucket by bucket
         for t_pad, sub in bucketed_batches([len(lab) for _, lab in rows], len(rows)):
             dec = torch.full((len(sub), t_pad), pad, dtype=torch.long)
             for k, r in enumerate(sub):
@@ -136,4 +126,4 @@ class Seq2SeqScorer(Scorer):
             logp[sel] = self._head_log_probs(head, hidden[start:stop], idx[sel] - start, tgt[sel])
         totals = torch.zeros(len(rows), dtype=torch.float64, device=dev)
         totals.index_add_(0, torch.tensor([r for r, _, _ in owner], device=dev), logp.double())
-        return [AnswerScore(float(totals[r]), len(lab) - 1) for r, (_, lab) in enumerate(rows)]
+        return totals  # (A,) float64
