@@ -44,10 +44,16 @@ def load_probes(spec: str | ProbeSet, langs: str | list[str] | None = None, *, s
     strict
         Raise :class:`~valueshift.errors.ProbeError` if any probe is invalid, instead of skipping it with a
         warning.
+
+    Raises
+    ------
+    ProbeError
+        An unreadable source, or no valid probe left for the selected languages (even without ``strict``).
+    ConfigError
+        An empty or unknown ``langs`` selection.
     """
     probe_set = resolve_probe_spec(spec) if isinstance(spec, str) else spec
-    available = list(dict.fromkeys([*probe_set.langs, *(d.lang for d in probe_set.errors if d.lang)]))
-    selected = parse_langs(langs, available)
+    selected = parse_langs(langs, probe_set.all_langs)
     probe_set = probe_set.select(selected)
-    raise_if_errors(probe_set, strict=strict)
+    raise_if_errors(probe_set, strict=strict, langs=selected)
     return probe_set

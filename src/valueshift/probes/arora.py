@@ -2,8 +2,17 @@
 
 Format (see ../shared/data/arora-value-probes/SOURCE.md): a pandas ``to_csv(sep="\\t")`` dump with header
 ``\\t0\\t1\\t2\\t3``: row index, question id (``106a``), sentence with ``[MASK]``, first answer, second answer
-(empty for one-answer option probes). Fields may be quoted and hold newlines, so line numbers are tracked per
-record. The files are GPL-3.0 and are read in place, never copied.
+(empty for one-answer option probes). The files are GPL-3.0 and are read in place, never copied.
+
+Reading. Each physical line is one record. A field that is wholly quoted (``"..."``, inner quotes doubled, as
+pandas writes fields holding quotes or line breaks) is unquoted; a quoted field that continues on the next line
+(an embedded line break) is joined with up to :data:`_MAX_CONTINUATION` following lines. Any other ``"`` is text.
+A quote that never closes makes that line a ``malformed_row`` defect and reading goes on with the next line: the
+csv module's default quoting would instead swallow every following row of the language into one field.
+
+Set check. ``arora-hofstede`` ids are the VSM-2013 item numbers 0-23; ``arora-wvs`` ids are WVS-7 question
+numbers, which start at 1, with 272 rows per language. A folder of the other kind is refused, so WVS sentences
+are never relabelled as VSM items (or the reverse).
 
 Reference: Arora, Kaffee, Augenstein. Probing Pre-Trained Language Models for Cross-Cultural Differences in
 Values. C3NLP 2023.
@@ -11,7 +20,6 @@ Values. C3NLP 2023.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -20,32 +28,103 @@ from valueshift.errors import ProbeError
 from valueshift.langs import is_known_lang
 from valueshift.probes.schema import Defect, ProbeSet
 from valueshift.probes.validate import build_probe_set
+from valueshift.textio import read_utf8
 
-__all__ = ["load_arora"]
+__all__ = ["load_arora", "split_record"]
 
 _HEADER = ["", "0", "1", "2", "3"]
+_N_FIELDS = len(_HEADER)
+_MAX_CONTINUATION = 3
+_VSM_ITEMS = 24  # VSM-2013 content items, ids 0-23
+
+
+class _OpenQuote(ValueError):
+    """A quoted field runs to the end of the text without its closing quote."""
+
+
+def split_record(text: str) -> list[str]:
+    """Split one record on tabs, unquoting wholly quoted fields.
+
+    Raises ValueError for a quote that closes in the middle of a field, and :class:`_OpenQuote` (a ValueError)
+    for one that does not close at all.
+    """
+    fields: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            value, i = _quoted(text, i + 1)
+            if i < n and text[i] != "\t":
+                raise ValueError(f"text after the closing quote of field {len(fields) + 1}")
+        else:
+            end = text.find("\t", i)
+            end = n if end < 0 else end
+            value, i = text[i:end], end
+        fields.append(value)
+        if i >= n:
+            return fields
+        i += 1  # the tab
+
+
+def _quoted(text: str, i: int) -> tuple[str, int]:
+    """The value of a quoted field whose opening quote precedes ``i``, and the index after its closing quote."""
+    parts: list[str] = []
+    while True:
+        q = text.find('"', i)
+        if q < 0:
+            raise _OpenQuote("a quoted field is not closed")
+        parts.append(text[i:q])
+        if text.startswith('""', q):
+            parts.append('"')
+            i = q + 2
+            continue
+        return "".join(parts), q + 1
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str] | str]]:
+    """``(line, fields)`` per record, or ``(line, problem)`` for a line that cannot be read; blank lines skipped."""
+    lines = read_utf8(path, ProbeError).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    i = 0
+    while i < len(lines):
+        start, text = i + 1, lines[i]
+        i += 1
+        if not text.strip():
+            continue
+        for extra in range(_MAX_CONTINUATION + 1):
+            try:
+                fields = split_record(text)
+            except _OpenQuote:
+                if extra == _MAX_CONTINUATION or start + extra >= len(lines):
+                    yield start, "a quote opens a field but never closes; remove the stray '\"' or close it"
+                    break
+                text = f"{text}\n{lines[start + extra]}"
+            except ValueError as exc:
+                yield start, f"stray '\"' ({exc}); remove it or quote the whole field"
+                break
+            else:
+                if extra and len(fields) != _N_FIELDS:  # the join ate other records: the quote was stray
+                    yield start, "a quote opens a field but never closes; remove the stray '\"' or close it"
+                else:
+                    yield start, fields
+                    i = start + extra
+                break
 
 
 def _records(path: Path, kind: str, set_name: str) -> Iterator[dict[str, Any]]:
     lang = path.stem
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProbeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    reader = csv.reader(text.splitlines(keepends=True), delimiter="\t")
-    start = 1
-    for row in reader:
-        line, start = start, reader.line_num + 1
-        if line == 1:
-            if row != _HEADER:
-                raise ProbeError(f"{path}:1: not an Arora probe file: header should be '\\t0\\t1\\t2\\t3', got {row!r}")
-            continue
-        if not row or all(not c.strip() for c in row):
-            continue
+    header = True
+    for line, row in _rows(path):
         source = f"{path}:{line}"
-        if len(row) != 5:
-            yield {"source": source, "lang": lang, "probe_id": row[1] if len(row) > 1 else "",
-                   "malformed": f"expected 5 tab-separated fields, found {len(row)}"}  # fmt: skip
+        if header:
+            header = False
+            if row != _HEADER:
+                raise ProbeError(f"{source}: not an Arora probe file: header should be '\\t0\\t1\\t2\\t3', got {row!r}")
+            continue
+        if isinstance(row, str) or len(row) != _N_FIELDS:
+            problem = row if isinstance(row, str) else f"expected {_N_FIELDS} tab-separated fields, found {len(row)}"
+            yield {"source": source, "lang": lang, "probe_id": "", "malformed": problem}
             continue
         _, pid, template, pos, neg = row
         rec: dict[str, Any] = {
@@ -59,8 +138,37 @@ def _records(path: Path, kind: str, set_name: str) -> Iterator[dict[str, Any]]:
         }
         if kind == "hofstede":
             # ids 0-23 are VSM-2013 content items 1-24, in order
-            rec["question_id"] = f"VSM{int(pid) + 1:02d}" if pid.strip().isdigit() else pid.strip()
+            rec["question_id"] = f"VSM{int(pid) + 1:02d}" if _is_number(pid.strip()) else pid.strip()
         yield rec
+    if header:
+        yield {"source": f"{path}:1", "lang": lang, "probe_id": "", "malformed": "empty file (no header line)"}
+
+
+def _check_kind(path: Path, kind: str, records: list[dict[str, Any]]) -> None:
+    """Refuse a file of the other Arora set: VSM ids are 0-23, WVS question numbers start at 1."""
+    ids = [r["probe_id"] for r in records if "malformed" not in r]
+    if kind == "hofstede":
+        bad = next((r for r in records if "malformed" not in r and not _is_vsm_id(r["probe_id"])), None)
+        if bad is not None or len(ids) > _VSM_ITEMS:
+            where = bad["source"] if bad is not None else f"{path}:{_VSM_ITEMS + 2}"
+            found = f"id {bad['probe_id']!r}" if bad is not None else f"{len(ids)} rows"
+            raise ProbeError(
+                f"{where}: {found} is not a VSM-2013 item (ids 0-{_VSM_ITEMS - 1}, {_VSM_ITEMS} rows): this looks "
+                "like the WVS probe folder; use arora-wvs:DIR for it, arora-hofstede: for the hofstede/ folder"
+            )
+    elif ids and "0" in ids and all(_is_vsm_id(i) for i in ids):
+        raise ProbeError(
+            f"{path}: ids are 0-{_VSM_ITEMS - 1}, the VSM-2013 items (WVS question numbers start at 1): this looks "
+            "like the Hofstede probe folder; use arora-hofstede:DIR for it"
+        )
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _is_vsm_id(pid: str) -> bool:
+    return _is_number(pid) and int(pid) < _VSM_ITEMS
 
 
 def load_arora(directory: str | Path, kind: Literal["wvs", "hofstede"] = "wvs") -> ProbeSet:
@@ -96,13 +204,15 @@ def load_arora(directory: str | Path, kind: Literal["wvs", "hofstede"] = "wvs") 
             pre_defects.append(Defect(f"{f}:1", f.stem, "", "unknown_lang",
                                       f"file name {f.name!r} is not an ISO 639-1 code; file skipped"))  # fmt: skip
             continue
-        for rec in _records(f, kind, name):
+        recs = list(_records(f, kind, name))
+        _check_kind(f, kind, recs)
+        for rec in recs:
             if "malformed" in rec:
                 pre_defects.append(
                     Defect(rec["source"], rec["lang"], rec["probe_id"], "malformed_row", rec["malformed"])
                 )
             else:
                 records.append(rec)
-    probe_set = build_probe_set(name, records)
+    probe_set = build_probe_set(name, records, source=str(directory))
     probe_set.defects[:0] = pre_defects
     return probe_set

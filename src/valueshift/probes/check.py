@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from valueshift.errors import ConfigError
+from valueshift.errors import ConfigError, ProbeError
 from valueshift.langs import parse_langs
 from valueshift.probes.registry import resolve_probe_spec
 from valueshift.probes.schema import Defect, DefectsBySeverity, Probe, ProbeSet
@@ -94,11 +94,6 @@ class CheckReport(DefectsBySeverity):
             rows.append(row)
         return pd.DataFrame(rows, columns=["lang", "probes", "errors", "warnings", *kinds])
 
-    def defects_frame(self) -> pd.DataFrame:
-        cols = ["source", "lang", "probe_id", "kind", "message", "severity"]
-        rows = [{**asdict(d), "lang": d.lang or "?"} for d in self.defects]
-        return pd.DataFrame(rows, columns=cols)
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: set, languages, ``ok``, per-language summary and every defect."""
         return {
@@ -136,7 +131,8 @@ def _answer_in_template(p: Probe) -> list[Defect]:
 
 def _missing_in_lang(probe_set: ProbeSet, langs: list[str]) -> list[Defect]:
     ids: dict[str, dict[str, str]] = {lang: {} for lang in langs}  # lang -> probe id -> file
-    for item in [*probe_set.probes, *probe_set.defects]:
+    items: list[Probe | Defect] = [*probe_set.probes, *probe_set.defects]
+    for item in items:
         if item.lang in ids and item.probe_id:
             ids[item.lang].setdefault(item.probe_id, _file_of(item.source))
     if len(langs) < 2:
@@ -207,14 +203,24 @@ def check_probe_set(
     Returns
     -------
     CheckReport
+
+    Raises
+    ------
+    ProbeError
+        The selection holds no probe and no error defect (an empty file): there is nothing to pass.
     """
     if max_tokens < 1:
         raise ConfigError(f"--max-tokens must be at least 1, got {max_tokens}")
-    available = list(dict.fromkeys([*probe_set.langs, *(d.lang for d in probe_set.defects if d.lang)]))
-    selected = parse_langs(langs, available)
+    selected = parse_langs(langs, probe_set.all_langs)
     keep = set(selected)
     probes = [p for p in probe_set.probes if p.lang in keep]
     defects = [d for d in probe_set.defects if d.lang in keep or not d.lang]
+    if not probes and not any(d.severity == "error" for d in defects):
+        # nothing to check and nothing wrong found would read as a pass
+        raise ProbeError(
+            f"{probe_set.source or probe_set.name}: holds no probes for languages {', '.join(selected) or 'any'}; "
+            "a probe file needs at least one probe line"
+        )
     for p in probes:
         defects += _answer_in_template(p)
         if p.answer_neg is not None and p.direction is None:
@@ -229,18 +235,10 @@ def check_probe_set(
 
 
 def load_tokenizer(model: str) -> Tokenizer:
-    """The tokenizer of ``model`` (hub id, directory or ``tiny``) via :mod:`valueshift.models`."""
-    try:
-        import valueshift.models as models
-    except ImportError as exc:  # pragma: no cover - the models package is part of valueshift
-        raise ConfigError(f"--model needs valueshift.models, which failed to import: {exc}") from exc
-    loader = getattr(models, "load_tokenizer", None)
-    if loader is not None:
-        return loader(model)
-    load_model = getattr(models, "load_model", None)
-    if load_model is None:
-        from valueshift.models.loading import load_model
-    return load_model(model).tokenizer
+    """The tokenizer of ``model`` (hub id or directory), checked against the model's config."""
+    from valueshift.models import load_tokenizer as load
+
+    return load(model)
 
 
 def check_probes(

@@ -15,7 +15,9 @@ Fields (``*`` required)::
     probe_set     "builtin-wvs"  default: the file's stem
 
 Blank lines and lines starting with ``//`` are skipped. Unknown keys are dropped with one warning per file
-(newer files may carry fields this version does not know).
+(newer files may carry fields this version does not know). Files are UTF-8, a byte-order mark is accepted. Field
+types and length caps are checked per line (:mod:`valueshift.probes.validate`): a bad line is skipped with a
+warning naming ``file:line`` and the field, or fails the load with ``strict``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from valueshift.errors import ProbeError
 from valueshift.probes.schema import Defect, Probe, ProbeSet
 from valueshift.probes.validate import build_probe_set
+from valueshift.textio import read_utf8
 
 __all__ = ["JSONL_FIELDS", "load_jsonl", "write_jsonl"]
 
@@ -42,11 +45,7 @@ def _read_records(path: Path, default_set: str) -> tuple[list[dict[str, Any]], l
     records: list[dict[str, Any]] = []
     defects: list[Defect] = []
     unknown: set[str] = set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ProbeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    for lineno, line in enumerate(lines, start=1):
+    for lineno, line in enumerate(read_utf8(path, ProbeError).split("\n"), start=1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         source = f"{path}:{lineno}"
@@ -55,17 +54,20 @@ def _read_records(path: Path, default_set: str) -> tuple[list[dict[str, Any]], l
         except json.JSONDecodeError as exc:
             defects.append(Defect(source, "", "", "malformed_row", f"invalid JSON ({exc.msg} at column {exc.colno})"))
             continue
+        except RecursionError:  # json nests by recursion; thousands of "[" exhaust the stack
+            defects.append(Defect(source, "", "", "malformed_row", "invalid JSON (nested too deeply)"))
+            continue
         if not isinstance(obj, dict):
             defects.append(Defect(source, "", "", "malformed_row", "each line must be a JSON object"))
             continue
         unknown.update(k for k in obj if k not in JSONL_FIELDS)
         rec = {k: obj.get(k) for k in JSONL_FIELDS}
-        rec["probe_id"] = None if rec["probe_id"] is None else str(rec["probe_id"])
         rec["probe_set"] = rec["probe_set"] or default_set
         rec["source"] = source
         records.append(rec)
     if unknown:
-        warnings.warn(f"{path}: ignoring unknown field(s) {', '.join(sorted(unknown))}", stacklevel=3)
+        shown = ", ".join(sorted(unknown)[:10]) + (f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else "")
+        warnings.warn(f"{path}: ignoring unknown field(s) {shown}", stacklevel=3)
     return records, defects
 
 
@@ -88,7 +90,7 @@ def load_jsonl(paths: str | Path | Iterable[str | Path], name: str | None = None
         r, d = _read_records(f, name)
         records += r
         defects += d
-    probe_set = build_probe_set(name, records)
+    probe_set = build_probe_set(name, records, source=str(paths) if isinstance(paths, (str, Path)) else name)
     probe_set.defects[:0] = defects
     return probe_set
 

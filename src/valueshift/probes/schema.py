@@ -105,14 +105,23 @@ class DefectsBySeverity:
     def warnings(self) -> list[Defect]:
         return [d for d in self.defects if d.severity == "warning"]
 
+    def defects_frame(self) -> pd.DataFrame:
+        """One row per defect; a defect no language can be assigned to (a malformed line) has ``lang`` ``?``."""
+        cols = ["source", "lang", "probe_id", "kind", "message", "severity"]
+        return pd.DataFrame([{**asdict(d), "lang": d.lang or "?"} for d in self.defects], columns=cols)
+
 
 @dataclass
 class ProbeSet(DefectsBySeverity):
-    """Probes of one set plus the defects found while loading them."""
+    """Probes of one set plus the defects found while loading them.
+
+    ``source`` names where the set was read from (a file or folder), for messages.
+    """
 
     name: str
     probes: list[Probe] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
+    source: str = ""
 
     def __iter__(self) -> Iterator[Probe]:
         return iter(self.probes)
@@ -122,7 +131,14 @@ class ProbeSet(DefectsBySeverity):
 
     @property
     def langs(self) -> list[str]:
+        """Languages with at least one loaded probe."""
         return list(dict.fromkeys(p.lang for p in self.probes))
+
+    @property
+    def all_langs(self) -> list[str]:
+        """Languages the source mentions: those with probes, then those with only defects (so a selection of a
+        language whose every line is broken reports the defects rather than "not available")."""
+        return list(dict.fromkeys([*self.langs, *(d.lang for d in self.defects if d.lang)]))
 
     def select(self, langs: Iterable[str]) -> ProbeSet:
         keep = set(langs)
@@ -130,15 +146,12 @@ class ProbeSet(DefectsBySeverity):
             self.name,
             [p for p in self.probes if p.lang in keep],
             [d for d in self.defects if d.lang in keep or not d.lang],  # unattributable rows stay visible
+            self.source,
         )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per probe, every field a column."""
         return pd.DataFrame([asdict(p) for p in self.probes])
-
-    def defects_frame(self) -> pd.DataFrame:
-        cols = ["source", "lang", "probe_id", "kind", "message", "severity"]
-        return pd.DataFrame([asdict(d) for d in self.defects], columns=cols)
 
 
 def question_id_from_probe_id(probe_id: str) -> str:

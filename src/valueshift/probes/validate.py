@@ -4,11 +4,20 @@ Rules (``kind`` of the :class:`Defect`):
 
 errors (the probe is skipped, or ``strict`` raises)
     ``unknown_lang``, ``no_mask``, ``multiple_masks``, ``empty_answer``, ``identical_answers``, ``duplicate_id``,
-    ``missing_field``
+    ``missing_field``, ``bad_field`` (a field of the wrong type or over its length cap, see below)
 warnings (the probe is loaded)
     ``single_answer`` (one answer only: scored as an option against the rest of its group),
     ``mask_inside_word`` (the slot is glued to letters, e.g. Turkish ``[MASK]dir``),
     ``lonely_option`` (an option probe whose group has no other member in that language)
+
+Field types: ``lang``, ``template``, ``answer_pos`` are strings; ``answer_neg``, ``question_id``, ``group``,
+``gloss``, ``probe_set`` strings or null; ``probe_id`` a string or a non-negative integer; ``template_id`` a
+non-negative integer or null (0); ``direction`` 1, -1 or null. Nothing is converted to text: a JSON list where
+an answer belongs is a defect, not the answer ``"['a', 'b']"``. Booleans are not integers.
+
+Length caps (characters): ``template`` and ``gloss`` :data:`MAX_TEMPLATE_CHARS`; answers and ids
+:data:`MAX_ANSWER_CHARS`. A cloze sentence is one sentence; a longer field is a broken file (a missing line
+break, a pasted document) and would also cost the scorer memory.
 """
 
 from __future__ import annotations
@@ -16,56 +25,93 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from valueshift.errors import ProbeError
 from valueshift.langs import is_known_lang
 from valueshift.probes.schema import MASK, Defect, Probe, ProbeSet, question_id_from_probe_id
 
-__all__ = ["build_probe_set", "raise_if_errors"]
+__all__ = ["MAX_ANSWER_CHARS", "MAX_TEMPLATE_CHARS", "build_probe_set", "raise_if_errors"]
 
+MAX_TEMPLATE_CHARS = 2_000
+MAX_ANSWER_CHARS = 200
 _INSIDE_WORD = re.compile(r"\w" + re.escape(MASK) + r"|" + re.escape(MASK) + r"\w")
+_TEXT_FIELDS: dict[str, tuple[bool, int]] = {  # field -> (required, length cap)
+    "lang": (True, MAX_ANSWER_CHARS),
+    "template": (True, MAX_TEMPLATE_CHARS),
+    "answer_pos": (True, MAX_ANSWER_CHARS),
+    "answer_neg": (False, MAX_ANSWER_CHARS),
+    "question_id": (False, MAX_ANSWER_CHARS),
+    "group": (False, MAX_ANSWER_CHARS),
+    "gloss": (False, MAX_TEMPLATE_CHARS),
+    "probe_set": (False, MAX_ANSWER_CHARS),
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+def field_problem(rec: dict[str, Any]) -> str | None:
+    """The first field of ``rec`` with a wrong type or length, as ``"field X ..."``; None when all are fine."""
+    pid = rec.get("probe_id")
+    if pid is not None and not isinstance(pid, str) and not (_is_int(pid) and pid >= 0):
+        return f"field probe_id must be a string, got {type(pid).__name__} {_shown(pid)}"
+    if isinstance(pid, str) and len(pid) > MAX_ANSWER_CHARS:
+        return f"field probe_id is {len(pid):,} characters long (limit {MAX_ANSWER_CHARS})"
+    for name, (_, cap) in _TEXT_FIELDS.items():
+        value = rec.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            return f"field {name} must be a string, got {type(value).__name__} {_shown(value)}"
+        if len(value) > cap:
+            return f"field {name} is {len(value):,} characters long (limit {cap:,}); is a line break missing?"
+    tid = rec.get("template_id")
+    if tid is not None and not (_is_int(tid) and tid >= 0):
+        return f"field template_id must be a non-negative integer, got {_shown(tid)}"
+    direction = rec.get("direction")
+    if direction is not None and not (_is_int(direction) and direction in (-1, 1)):
+        return f"field direction must be 1, -1 or null, got {_shown(direction)}"
+    return None
 
 
 def _clean(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
+    text = value.strip() if isinstance(value, str) else None
     return text or None
 
 
-def _direction(value: Any, source: str) -> int | None:
-    if value in (None, "", 0):
-        return None
-    try:
-        d = int(value)
-    except (TypeError, ValueError):
-        d = 0
-    if d not in (-1, 1):
-        raise ProbeError(f"{source}: direction must be 1, -1 or null, got {value!r}")
-    return d
-
-
-def build_probe_set(name: str, records: Iterable[dict[str, Any]]) -> ProbeSet:
+def build_probe_set(name: str, records: Iterable[dict[str, Any]], source: str = "") -> ProbeSet:
     """Turn raw records into a :class:`ProbeSet`, collecting every defect instead of stopping at the first.
 
     Each record needs ``source``, ``lang``, ``probe_id``, ``template``, ``answer_pos`` and may carry
     ``answer_neg``, ``question_id``, ``group``, ``direction``, ``template_id``, ``gloss``, ``probe_set``.
     A record with one answer and no ``group`` joins the group of its question id (Arora's a/b/c/d options).
+    ``source`` names the file or folder the set came from.
     """
-    out = ProbeSet(name)
+    out = ProbeSet(name, source=source)
     seen: set[tuple[str, str, int]] = set()
     for rec in records:
-        source = str(rec.get("source", "?"))
+        where = str(rec.get("source", "?"))
+        raw_pid = rec.get("probe_id")
         lang = _clean(rec.get("lang")) or ""
-        pid = _clean(rec.get("probe_id")) or ""
-        template = rec.get("template")
-        template = str(template).strip() if template is not None else ""
+        pid = str(raw_pid).strip() if _is_int(raw_pid) else _clean(raw_pid) or ""
 
-        def defect(kind: str, msg: str, severity: str = "error", *, _s=source, _l=lang, _p=pid) -> None:
+        def defect(kind: str, msg: str, severity: str = "error", *, _s: str = where, _l: str = lang,
+                   _p: str = pid) -> None:  # fmt: skip
             out.defects.append(Defect(_s, _l, _p, kind, msg, severity))  # type: ignore[arg-type]
 
+        problem = field_problem(rec)
+        if problem is not None:
+            defect("bad_field", f"{problem}; line skipped")
+            continue
+        template = (rec.get("template") or "").strip()
         if not pid or not template or not lang:
             missing = [k for k, v in (("lang", lang), ("probe_id", pid), ("template", template)) if not v]
             defect("missing_field", f"missing {', '.join(missing)}")
@@ -103,7 +149,7 @@ def build_probe_set(name: str, records: Iterable[dict[str, Any]]) -> ProbeSet:
             defect("mask_inside_word", f"{MASK} is glued to letters: {template[:60]!r}", "warning")
         out.probes.append(
             Probe(
-                probe_set=str(rec.get("probe_set") or name),
+                probe_set=_clean(rec.get("probe_set")) or name,
                 lang=lang,
                 probe_id=pid,
                 question_id=qid,
@@ -111,10 +157,10 @@ def build_probe_set(name: str, records: Iterable[dict[str, Any]]) -> ProbeSet:
                 answer_pos=pos,
                 answer_neg=neg,
                 group=group,
-                direction=_direction(rec.get("direction"), source),
+                direction=rec.get("direction"),
                 template_id=tid,
                 gloss=_clean(rec.get("gloss")),
-                source=source,
+                source=where,
             )
         )
     _check_groups(out)
@@ -131,13 +177,23 @@ def _check_groups(probe_set: ProbeSet) -> None:
             )  # fmt: skip
 
 
-def raise_if_errors(probe_set: ProbeSet, *, strict: bool, max_listed: int = 20) -> None:
-    """In ``strict`` mode raise on any error defect; otherwise emit one warning summarising them."""
+def raise_if_errors(
+    probe_set: ProbeSet, *, strict: bool, langs: Sequence[str] | None = None, max_listed: int = 20
+) -> None:
+    """Raise when nothing is left to score, or in ``strict`` mode on any error defect; otherwise emit one
+    warning summarising the skipped probes. ``langs`` names the selection in the first message."""
     errors = probe_set.errors
+    where = probe_set.source or probe_set.name
+    if not probe_set.probes:
+        langs = ", ".join(probe_set.all_langs if langs is None else langs) or "none"
+        detail = f"first problem: {errors[0]}" if errors else "it holds no probe lines"
+        more = f" (and {len(errors) - 1} more; `valueshift probes check` lists them)" if len(errors) > 1 else ""
+        raise ProbeError(f"no valid probe left in {where} for languages {langs}: {detail}{more}")
     if not errors:
         return
+    if strict:
+        more = f" (and {len(errors) - 1} more; `valueshift probes check` lists them)" if len(errors) > 1 else ""
+        raise ProbeError(f"{len(errors)} invalid probe(s) in {where} (--strict): {errors[0]}{more}")
     listed = "\n  ".join(str(d) for d in errors[:max_listed])
     more = f"\n  ... and {len(errors) - max_listed} more" if len(errors) > max_listed else ""
-    if strict:
-        raise ProbeError(f"{len(errors)} invalid probe(s) in {probe_set.name} (--strict):\n  {listed}{more}")
-    warnings.warn(f"skipped {len(errors)} invalid probe(s) in {probe_set.name}:\n  {listed}{more}", stacklevel=2)
+    warnings.warn(f"skipped {len(errors)} invalid probe(s) in {where}:\n  {listed}{more}", stacklevel=2)
