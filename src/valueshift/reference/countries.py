@@ -30,6 +30,7 @@ from pathlib import Path
 
 from valueshift.langs import is_known_lang
 from valueshift.reference.errors import ReferenceDataError
+from valueshift.textio import read_utf8
 
 __all__ = [
     "DEFAULT_LANG_COUNTRY",
@@ -276,10 +277,7 @@ def load_lang_country_mapping(path: str | Path, *, extend: bool = True) -> dict[
     path = Path(path)
     if not path.is_file():
         raise ReferenceDataError(f"{path}: no such mapping file; write a JSON object or a 'lang,country' CSV")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReferenceDataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    text = read_utf8(path, ReferenceDataError)
     if path.suffix.lower() == ".json":
         entries = _json_entries(path, text)
     elif path.suffix.lower() in (".csv", ".tsv", ".txt"):

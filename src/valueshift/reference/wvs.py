@@ -28,6 +28,7 @@ Ponarin, E. & Puranen, B. (eds.) (2022). World Values Survey: Round Seven - Coun
 from __future__ import annotations
 
 import csv
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -39,7 +40,14 @@ import pandas as pd
 from valueshift.reference.countries import country_from_iso3, is_known_country, normalise_country
 from valueshift.reference.errors import ReferenceDataError
 
-__all__ = ["COUNTRY_COLUMN", "WEIGHT_COLUMN", "WvsTables", "import_wvs_csv", "import_wvs_tables"]
+__all__ = [
+    "COUNTRY_COLUMN",
+    "WEIGHT_COLUMN",
+    "WvsTables",
+    "import_wvs_csv",
+    "import_wvs_tables",
+    "write_wvs_tables",
+]
 
 COUNTRY_COLUMN = "B_COUNTRY_ALPHA"
 WEIGHT_COLUMN = "W_WEIGHT"
@@ -71,12 +79,10 @@ def _decode_first_line(path: Path) -> str:
         raw = fh.readline()
     if not raw.strip():
         raise ReferenceDataError(f"{path}:1: file is empty; {_HINT}")
-    for enc in ("utf-8-sig", "latin-1"):
-        try:
-            return raw.decode(enc).rstrip("\r\n")
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+    try:
+        return raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:  # older WVS exports are Latin-1; every byte decodes there
+        return raw.decode("latin-1").rstrip("\r\n")
 
 
 def _sniff(path: Path) -> tuple[str, list[str]]:
@@ -122,7 +128,10 @@ def _resolve_items(path: Path, header: list[str], items: list[str] | None) -> li
     for item in items:
         key = item.strip().upper()
         key = f"Q{key}" if key.isdigit() else key
-        (resolved.append(by_upper[key]) if key in by_upper else missing.append(item.strip()))
+        if key in by_upper:
+            resolved.append(by_upper[key])
+        else:
+            missing.append(item.strip())
     if missing:
         raise ReferenceDataError(f"{path}:1: item column(s) {', '.join(missing)} not in the file; check --items")
     if not resolved:
@@ -256,3 +265,53 @@ def import_wvs_csv(path: str | Path, items: list[str] | None = None) -> pd.DataF
     Haerpfer et al. (2022), WVS Round Seven Country-Pooled Datafile (codebook: ``W_WEIGHT``).
     """
     return import_wvs_tables(path, items).means
+
+
+def write_wvs_tables(tables: WvsTables, means_path: str | Path, distribution_path: str | Path) -> None:
+    """Write both tables as parquet, or neither.
+
+    Each table is written to a hidden staging name next to its target; only when both are complete are they
+    renamed into place, and a failure in between restores what the targets held before. A reader never sees a
+    means file without its distribution file, or one from a different import.
+
+    Raises
+    ------
+    ReferenceDataError
+        A target is a directory, or writing or renaming fails (disk full, permissions); nothing is left behind.
+    """
+    from valueshift.runs.atomic import staging_name
+
+    targets = [Path(distribution_path), Path(means_path)]
+    for target in targets:
+        if target.is_dir():
+            raise ReferenceDataError(f"{target}: is a directory; --out names the parquet file to write")
+    staged: list[Path] = []
+    replaced: list[tuple[Path, Path | None]] = []  # target, and the staging name its previous file moved to
+    try:
+        for target, frame in zip(targets, (tables.distribution, tables.means), strict=True):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staged.append(staging_name(target))
+            frame.to_parquet(staged[-1], index=False)
+        for tmp, target in zip(staged, targets, strict=True):
+            backup = staging_name(target) if target.exists() else None
+            if backup is not None:
+                os.replace(target, backup)
+            replaced.append((target, backup))
+            os.replace(tmp, target)
+    except BaseException as exc:  # any failure, an interrupt included, must leave the targets as they were
+        for target, backup in reversed(replaced):
+            target.unlink(missing_ok=True)
+            if backup is not None:
+                os.replace(backup, target)
+        if not isinstance(exc, OSError):
+            raise
+        raise ReferenceDataError(
+            f"{exc.filename or targets[0]}: cannot write the WVS tables ({exc.strerror or exc}); nothing was "
+            "written: check the --out folder and free space"
+        ) from exc
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+    for _, backup in replaced:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
