@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["progress_bar"]
+__all__ = ["note", "progress_bar"]
 
 
 class _Bar:
@@ -49,3 +49,9 @@ def progress_bar(total: int, description: str, *, quiet: bool = False, extra: st
     with Progress(*columns, transient=False) as prog:
         task = prog.add_task(description, total=total, loss=float("nan"), rate=0.0)
         yield _Bar(prog, task)
+
+
+def note(message: str, *, quiet: bool = False) -> None:
+    """A one-line status message on stderr (a reused run, a discarded stale one), silenced by ``--quiet``."""
+    if not quiet:
+        print(message, file=sys.stderr)

@@ -47,13 +47,16 @@ def test_probe_cli_writes_table_and_manifest(tiny_seq2seq: Path, arora: str, tmp
     assert np.isfinite(table.value).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "done" and manifest["command"] == "probe"
-    assert manifest["config"]["langs"] == ["de", "sr"] and len(manifest["inputs"]["model"]) == 64
-    assert not (out / ".partial").exists()
+    assert manifest["config"]["langs"] == "de,sr" and len(manifest["inputs"]["model"]) == 64
+    assert manifest["schema_version"] == 2 and len(manifest["run_key"]) == 24
+    assert manifest["invocation"][:2] == ["valueshift", "probe"]
+    assert not (out / ".partial").exists() and not (out / ".lock").exists()
     assert any("106a" in d for d in json.loads((out / "probe_defects.json").read_text()))
-    # a finished run is not redone
-    assert (
-        run_cli(["probe", "--model", str(tiny_seq2seq), "--probes", arora, "--langs", "de,sr", "--out", str(out)]) == 2
-    )
+    # a finished run with the same key is reused, not redone
+    before = (out / "probe_scores.parquet").stat().st_mtime_ns
+    args = ["probe", "--model", str(tiny_seq2seq), "--probes", arora, "--langs", "de,sr", "--out", str(out)]
+    assert run_cli(args) == 0
+    assert (out / "probe_scores.parquet").stat().st_mtime_ns == before
 
 
 def test_killed_run_resumes_without_redoing_finished_languages(
@@ -92,6 +95,22 @@ def test_killed_run_resumes_without_redoing_finished_languages(
     assert len(pd.read_parquet(tmp_path / "r" / "probe_scores.parquet")) == 2 * 272
 
 
+@pytest.fixture
+def small_probe_file(tmp_path: Path) -> Path:
+    """German builtin probes plus one invalid line: builtin data, so the bad-input cases never skip."""
+    from valueshift.probes import load_probes
+
+    rows = [
+        {"probe_id": p.probe_id, "lang": p.lang, "question_id": p.question_id, "template": p.template,
+         "answer_pos": p.answer_pos, "answer_neg": p.answer_neg, "direction": p.direction}
+        for p in list(load_probes("builtin-wvs", "de"))[:12]
+    ]  # fmt: skip
+    rows.append({"probe_id": "x1", "lang": "de", "template": "no slot here", "answer_pos": "a", "answer_neg": "b"})
+    path = tmp_path / "probes.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -99,21 +118,23 @@ def test_killed_run_resumes_without_redoing_finished_languages(
         (["--probes", "nonsense-set"], "unknown probe spec"),
         (["--langs", "de,xx"], "unknown language code"),
         (["--langs", "hi"], "not available"),
-        (["--normalize", "bytes"], "unknown --normalize"),
+        (["--normalize", "bytes"], "--normalize"),
         (["--batch-size", "0"], "--batch-size must be at least 1"),
         (["--strict"], "invalid probe"),
-        (["--dtype", "float8"], "unknown dtype"),
+        (["--dtype", "float8"], "--dtype"),
+        (["--out", "FILE"], "is a file"),
     ],
 )
 def test_bad_input_exits_2_and_leaves_no_output(
     tiny_seq2seq: Path,
-    arora: str,
+    small_probe_file: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     extra: list[str],
     message: str,
 ) -> None:
-    args = {"--model": str(tiny_seq2seq), "--probes": arora, "--langs": "sr", "--out": str(tmp_path / "out")}
+    out = tmp_path / "out"
+    args = {"--model": str(tiny_seq2seq), "--probes": str(small_probe_file), "--langs": "de", "--out": str(out)}
     flags: list[str] = []
     items = iter(extra)
     for x in items:
@@ -123,11 +144,17 @@ def test_bad_input_exits_2_and_leaves_no_output(
             args[x] = next(items)
     if args["--model"] == "MISSING":
         args["--model"] = str(tmp_path / "missing-model")
+    if args["--out"] == "FILE":
+        (tmp_path / "file").write_text("keep")
+        args["--out"] = str(tmp_path / "file" / "run")
     flat = [x for kv in args.items() for x in kv] + flags
     assert run_cli(["probe", *flat, "-q"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
-    assert not (tmp_path / "out").exists()
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) in (
+        ["probes.jsonl"],
+        ["file", "probes.jsonl"],
+    )
 
 
 def test_model_tiny_cli(tmp_path: Path) -> None:

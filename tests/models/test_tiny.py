@@ -93,5 +93,10 @@ def test_bad_model_inputs(tmp_path: Path) -> None:
         load_model("google/mt5-small")  # offline: not in any cache here
     with pytest.raises(ModelError, match="unknown dtype"):
         load_model(build_tiny_model(tmp_path / "t"), dtype="float8")
-    with pytest.raises(ModelError, match="not empty"):
+    with pytest.raises(ModelError, match="holds a tiny model already"):
         build_tiny_model(tmp_path / "t")
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "precious.txt").write_text("keep")
+    with pytest.raises(ModelError, match=r"did not write \(precious\.txt\)"):
+        build_tiny_model(tmp_path / "thesis", overwrite=True)
+    assert (tmp_path / "thesis" / "precious.txt").read_text() == "keep"

@@ -40,24 +40,35 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+def _say(label: str, style: str, message: object) -> None:
+    """One line on stderr; the message is printed verbatim (a path like ``runs/[b]ase`` must survive)."""
     from rich.console import Console
+    from rich.text import Text
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[yellow]warning:[/] {message}", markup=True)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble((label, style), " ", str(message)))
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    _say("warning:", "yellow", message)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``valueshift`` console script."""
+    from valueshift.runs import INVOCATION
+
+    shown = warnings.showwarning
     warnings.showwarning = _show_warning  # one readable line per warning, no source excerpt
     # valueshift draws its own progress bars; transformers' per-file load/save bars would interleave with them
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    token = INVOCATION.set(["valueshift", *(sys.argv[1:] if argv is None else argv)])
     try:
         app(args=argv, prog_name="valueshift")
     except ValueshiftError as exc:
-        from rich.console import Console
-
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc}", markup=True)
+        _say("error:", "bold red", exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted; finished work is kept and a rerun resumes it", file=sys.stderr)
         sys.exit(130)
+    finally:
+        INVOCATION.reset(token)
+        warnings.showwarning = shown

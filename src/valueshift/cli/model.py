@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
 from valueshift.cli._common import OverwriteOption
 
+__all__ = ["register"]
+
 
 def tiny(
-    out: Path = typer.Option(..., "--out", help="Directory to write the model to (HF save_pretrained layout)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random weights."),
-    size: str = typer.Option("tiny", "--size", help="tiny (~1.8M params) or small (~12M)."),
-    kind: str = typer.Option("seq2seq", "--kind", help="seq2seq (mT5), masked (XLM-R) or causal (Llama)."),
-    overwrite: bool = OverwriteOption,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the model to (HF save_pretrained layout).")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights.")] = 0,
+    size: Annotated[Literal["tiny", "small"], typer.Option("--size", help="tiny (~1.8M params) or small (~12M).")] = (
+        "tiny"
+    ),
+    kind: Annotated[
+        Literal["seq2seq", "masked", "causal"],
+        typer.Option("--kind", help="seq2seq (mT5), masked (XLM-R) or causal (Llama)."),
+    ] = "seq2seq",
+    overwrite: Annotated[bool, OverwriteOption] = False,
 ) -> None:
     """Build a small random-init model with the project's multilingual tokenizer, offline and deterministic."""
     from valueshift.models import build_tiny_model
 
-    path = build_tiny_model(out, seed=seed, size=size, kind=kind, overwrite=overwrite)  # type: ignore[arg-type]
+    path = build_tiny_model(out, seed=seed, size=size, kind=kind, overwrite=overwrite)
     typer.echo(f"wrote {kind} {size} model (seed {seed}) to {path}")
 
 

@@ -3,45 +3,48 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from valueshift.cli._common import OverwriteOption, QuietOption
+from valueshift.cli._common import OverwriteOption, QuietOption, WaitOption, default, option
+from valueshift.scoring.config import Dtype, ProbeConfig
+from valueshift.scoring.normalize import Normalization
+
+__all__ = ["register"]
+
+P = ProbeConfig
 
 
 def probe(
-    model: str = typer.Option(..., "--model", "-m", help="Hub id (google/mt5-small) or local model directory."),
-    probes: str = typer.Option(
-        ..., "--probes", "-p", help="arora-wvs:DIR, arora-hofstede:DIR, a .jsonl file, or a builtin set name."
+    model: Annotated[str, option(P, "model", "--model", "-m")],
+    probes: Annotated[str, option(P, "probes", "--probes", "-p")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory for probe_scores.parquet + manifest.")],
+    langs: Annotated[str, option(P, "langs", "--langs", "-l")] = default(P, "langs"),
+    normalize: Annotated[Normalization, option(P, "normalize", "--normalize")] = default(P, "normalize"),
+    dtype: Annotated[Dtype, option(P, "dtype", "--dtype")] = default(P, "dtype"),
+    average_templates: Annotated[bool, option(P, "average_templates", "--average-templates")] = default(
+        P, "average_templates"
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Run directory for probe_scores.parquet + manifest.json."),
-    langs: str = typer.Option("all", "--langs", "-l", help="Comma-separated ISO 639-1 codes, or 'all'."),
-    normalize: str = typer.Option("sum", "--normalize", help="sum | mean | char | pmi (see docs/scoring.md)."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Prompts per forward pass; results do not depend on it."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-    dtype: str = typer.Option("auto", "--dtype", help="auto (float32) | float32 | bfloat16 | float16"),
-    average_templates: bool = typer.Option(
-        False,
-        "--average-templates",
-        help="One row per probe: mean value over paraphrased templates, plus spread.",
-    ),
-    strict: bool = typer.Option(False, "--strict", help="Fail on any invalid probe instead of skipping it."),
-    trust_remote_code: bool = typer.Option(
-        False,
-        "--trust-remote-code",
-        help="Run code shipped with the checkpoint (off: it executes arbitrary Python).",
-    ),
-    overwrite: bool = OverwriteOption,
-    quiet: bool = QuietOption,
+    strict: Annotated[bool, option(P, "strict", "--strict")] = default(P, "strict"),
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Prompts per forward pass; results do not depend on it.")
+    ] = 32,
+    device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda")] = "auto",
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Run code shipped with the checkpoint (arbitrary Python).")
+    ] = False,
+    overwrite: Annotated[bool, OverwriteOption] = False,
+    wait: Annotated[bool, WaitOption] = False,
+    quiet: Annotated[bool, QuietOption] = False,
 ) -> None:
     """Score a model on cloze value probes; write one row per (language, probe)."""
     from valueshift.scoring import run_probe
 
-    path = run_probe(
-        model, probes, out, langs=langs, normalize=normalize, batch_size=batch_size, device=device, dtype=dtype,
-        average_templates=average_templates, strict=strict, trust_remote_code=trust_remote_code,
-        overwrite=overwrite, quiet=quiet,
-    )  # fmt: skip
+    config = ProbeConfig.build(model=model, probes=probes, langs=langs, normalize=normalize, dtype=dtype,
+                               average_templates=average_templates, strict=strict)  # fmt: skip
+    path = run_probe(config, out, batch_size=batch_size, device=device, trust_remote_code=trust_remote_code,
+                     overwrite=overwrite, wait=wait, quiet=quiet)  # fmt: skip
     typer.echo(f"wrote {path}")
 
 

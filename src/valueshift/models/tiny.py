@@ -85,6 +85,22 @@ def _make_model(kind: TinyKind, shape: TinyShape, tok: Any) -> Any:
     raise ModelError(f"unknown tiny model kind {kind!r}: use seq2seq, masked or causal")
 
 
+_MARKER = "VALUESHIFT_TINY.txt"
+
+
+def _check_target(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work: a file, a folder of user files, or an existing model without ``overwrite``."""
+    if out.exists() and not out.is_dir():
+        raise ModelError(f"{out}: exists and is not a directory; choose another --out")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not (out / _MARKER).is_file():
+        shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])
+        raise ModelError(f"{out}: holds files valueshift did not write ({shown}); choose another --out")
+    if not overwrite:
+        raise ModelError(f"{out}: holds a tiny model already; pass --overwrite to rebuild it, or choose another --out")
+
+
 def build_tiny_model(
     out_dir: str | os.PathLike[str],
     *,
@@ -106,7 +122,7 @@ def build_tiny_model(
     kind
         ``seq2seq`` (mT5), ``masked`` (XLM-R) or ``causal`` (Llama).
     overwrite
-        Replace an existing directory.
+        Replace an existing tiny model; a directory holding anything else is never replaced.
 
     Returns
     -------
@@ -120,8 +136,7 @@ def build_tiny_model(
     if kind not in ("seq2seq", "masked", "causal"):
         raise ModelError(f"unknown tiny model kind {kind!r}: use seq2seq, masked or causal")
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ModelError(f"{out}: exists and is not empty; pass --overwrite or choose another --out")
+    _check_target(out, overwrite)
     shape = TINY_SIZES[size]
     with atomic_dir(out) as tmp:
         train_sentencepiece(tmp, builtin_texts(), shape.spm_vocab)
@@ -135,7 +150,7 @@ def build_tiny_model(
         model.eval()
         model.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
-        (tmp / "VALUESHIFT_TINY.txt").write_text(
+        (tmp / _MARKER).write_text(
             f"valueshift tiny model: kind={kind} size={size} seed={seed} format={_FORMAT_VERSION}\n"
             "Random weights: values are meaningless; for tests and demos only.\n"
         )

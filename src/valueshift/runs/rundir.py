@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ def lookup(out: str | os.PathLike[str], key: str) -> Lookup:
         return Lookup(Status.MISSING, path, key, None)
     manifest = read_manifest(path)
     info = holder(path)
-    if info is not None and not is_stale(info):
+    if info is not None and not is_stale(info) and not _is_own(info):
         return Lookup(Status.CLAIMED, path, key, manifest, f"pid {info.get('pid')} on {info.get('host')}")
     foreign = _foreign_entries(path, manifest)
     if foreign:
@@ -156,6 +157,11 @@ def lookup(out: str | os.PathLike[str], key: str) -> Lookup:
         return Lookup(Status.STALE, path, key, manifest)
     status = Status.DONE if manifest.get("status") == "done" else Status.RESUMABLE
     return Lookup(status, path, key, manifest)
+
+
+def _is_own(info: dict[str, Any]) -> bool:
+    """A claim this very process holds (it looks its own run up again after claiming it)."""
+    return info.get("pid") == os.getpid() and info.get("host") == socket.gethostname()
 
 
 def _check_writable(path: Path) -> None:

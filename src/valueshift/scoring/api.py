@@ -1,13 +1,15 @@
 """Scoring probes: probe set + model -> probe table (``probe_scores.parquet``).
 
-Lifecycle for a run on disk (``valueshift probe``): :func:`run_probe` validates probes and options, loads the
-model, opens the run directory, scores language by language (each finished language is kept, so a killed run
-resumes where it stopped), then writes the table and marks the manifest done. Notebooks call :func:`probe` or
-:func:`score_probes` and get a DataFrame.
+Lifecycle for a run on disk (``valueshift probe``): :func:`run_probe` takes a :class:`ProbeConfig`, validates
+probes and ``out``, looks the run up by its key (config + content of model and probes), loads the model, claims
+the run directory, scores language by language (each finished language is kept, so a killed run resumes where
+it stopped), then writes the table and marks the manifest done. Notebooks call :func:`probe` (keywords; in memory
+unless ``out`` is given) or :func:`score_probes` (a loaded model) and get a DataFrame.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,9 +23,18 @@ from valueshift.models.loading import LoadedModel, load_model
 from valueshift.probes import ProbeSet, load_probes
 from valueshift.probes.schema import Probe
 from valueshift.scoring.base import ClozeRequest, Scorer
-from valueshift.scoring.normalize import NORMALIZATIONS, add_values
+from valueshift.scoring.config import Dtype, ProbeConfig
+from valueshift.scoring.normalize import NORMALIZATIONS, Normalization, add_values
 
-__all__ = ["PROBE_TABLE_COLUMNS", "aggregate_templates", "make_scorer", "probe", "run_probe", "score_probes"]
+__all__ = [
+    "PROBE_TABLE_COLUMNS",
+    "aggregate_templates",
+    "make_scorer",
+    "probe",
+    "probes_fingerprint",
+    "run_probe",
+    "score_probes",
+]
 
 PROBE_TABLE_COLUMNS = [
     "model", "probe_set", "lang", "probe_id", "question_id", "template_id", "group", "direction",
@@ -143,88 +154,103 @@ def aggregate_templates(table: pd.DataFrame) -> pd.DataFrame:
 def probe(
     model: str | os.PathLike[str] | LoadedModel,
     probes: str | ProbeSet,
-    langs: str | Sequence[str] | None = "all",
+    langs: str | Sequence[str] = "all",
     *,
-    normalize: str = "sum",
-    batch_size: int = 32,
-    device: str = "auto",
-    dtype: str = "auto",
+    out: str | os.PathLike[str] | None = None,
+    normalize: Normalization = "sum",
     average_templates: bool = False,
     strict: bool = False,
+    dtype: Dtype = "auto",
+    batch_size: int = 32,
+    device: str = "auto",
     quiet: bool = True,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
-    """Score a model on value probes: the notebook entry point.
+    """Score a model on value probes: the keyword convenience over :func:`run_probe`.
+
+    With ``out=None`` the table is computed in memory (a loaded model or probe set may be passed); with ``out``
+    it is a cached, resumable run directory (see :func:`run_probe`) and the table is read back from it.
 
     Examples
     --------
     >>> table = valueshift.probe("google/mt5-small", "builtin-wvs", langs="de,fa")  # doctest: +SKIP
     >>> table.pivot(index="probe_id", columns="lang", values="value")  # doctest: +SKIP
     """
-    probe_set = load_probes(probes, langs, strict=strict)
+    lang_spec = langs if isinstance(langs, str) else ",".join(langs)
+    if out is not None:
+        if isinstance(model, LoadedModel) or not isinstance(probes, str):
+            raise ConfigError("probe(out=...) needs a model path or hub id and a probe spec, so the run can be keyed")
+        config = ProbeConfig.build(model=str(model), probes=probes, langs=lang_spec, normalize=normalize,
+                                   average_templates=average_templates, strict=strict, dtype=dtype)  # fmt: skip
+        path = run_probe(config, out, batch_size=batch_size, device=device, quiet=quiet, overwrite=overwrite)
+        return pd.read_parquet(path)
+    _check_normalize(normalize)
+    probe_set = load_probes(probes, lang_spec, strict=strict)
     lm = model if isinstance(model, LoadedModel) else load_model(model, device=device, dtype=dtype)
     table = score_probes(probe_set, lm, normalize=normalize, batch_size=batch_size, quiet=quiet)
     return aggregate_templates(table) if average_templates else table
 
 
+def probes_fingerprint(probe_set: ProbeSet) -> str:
+    """Content hash of the selected probes (so an edited probe file changes a run's key)."""
+    from valueshift.runs import canonical_json
+
+    records = sorted(
+        (p.lang, p.probe_id, p.template_id, p.template, p.answer_pos, p.answer_neg, p.direction, p.group)
+        for p in probe_set
+    )
+    return hashlib.sha256(canonical_json([list(r) for r in records], "probes").encode()).hexdigest()
+
+
 def run_probe(
-    model: str,
-    probes: str,
+    config: ProbeConfig,
     out: str | os.PathLike[str],
     *,
-    langs: str | None = "all",
-    normalize: str = "sum",
     batch_size: int = 32,
     device: str = "auto",
-    dtype: str = "auto",
-    average_templates: bool = False,
-    strict: bool = False,
     trust_remote_code: bool = False,
     overwrite: bool = False,
+    wait: bool = False,
     quiet: bool = False,
 ) -> Path:
-    """``valueshift probe``: score and write ``probe_scores.parquet`` + ``manifest.json`` into ``out``.
+    """Score ``config`` into the run directory ``out`` (``probe_scores.parquet`` + ``manifest.json``).
 
-    Inputs are validated and the model loaded before ``out`` is touched, so bad input leaves nothing behind.
-    Languages finished before a kill are reused on the rerun.
+    Probes, options and ``out`` are validated before the model loads, so bad input leaves nothing behind. The
+    run's key covers the config and the content of the model and the probes: a finished run with the same key is
+    returned as it is; a finished run with another key is refused unless ``overwrite``; an unfinished one with the
+    same key resumes language by language, and one with another key (the model changed) is recomputed.
     """
-    from valueshift.errors import RunError
-    from valueshift.runs import RunDir, file_fingerprint, read_manifest, running
+    from valueshift.runs import RunDir, Status, model_fingerprint, running
 
-    _check_normalize(normalize)
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
-    probe_set = load_probes(probes, langs, strict=strict)
-    previous = read_manifest(out)
-    if previous and previous.get("status") == "done" and not overwrite:  # refuse before a slow model load
-        raise RunError(f"{out}: holds a finished '{previous.get('command')}' run; pass --overwrite to redo it")
-    lm = load_model(model, device=device, dtype=dtype, trust_remote_code=trust_remote_code)
-    config = {
-        "model": model, "probes": probes, "langs": probe_set.langs, "normalize": normalize,
-        "average_templates": average_templates, "dtype": str(lm.dtype), "scorer": lm.kind,
-    }  # fmt: skip
-    model_path = Path(model)
-    inputs = {"model": file_fingerprint(model_path) if model_path.is_dir() else model}
-    run = RunDir.open(out, command="probe", config=config, overwrite=overwrite, inputs=inputs)
+    probe_set = load_probes(config.probes, config.langs, strict=config.strict)
+    inputs = {"model": model_fingerprint(config.model), "probes": probes_fingerprint(probe_set)}
+    job = {"command": "probe", "config": config.to_json(), "inputs": inputs}
+    found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)  # type: ignore[arg-type]
+    target = Path(out) / "probe_scores.parquet"
+    if found.status is Status.DONE and not overwrite:
+        from valueshift.progress import note
+
+        note(f"{out}: up to date (a finished run with this key); pass --overwrite to recompute", quiet=quiet)
+        return target
+    lm = load_model(config.model, device=device, dtype=config.dtype, trust_remote_code=trust_remote_code)
     scorer = make_scorer(lm, batch_size=batch_size)
+    run = RunDir.open(out, **job, overwrite=overwrite, wait=wait)  # type: ignore[arg-type]
     with running(run):
+        run.update(model_revision=getattr(lm.model.config, "_commit_hash", None), device=str(lm.device))
         parts = []
         for lang in probe_set.langs:
             part = run.load_partial(f"lang={lang}")
             if part is None:
-                part = score_probes(
-                    probe_set.select([lang]),
-                    lm,
-                    normalize=normalize,
-                    scorer=scorer,
-                    quiet=quiet,
-                    model_name=model,
-                )
+                part = score_probes(probe_set.select([lang]), lm, normalize=config.normalize, scorer=scorer,
+                                    quiet=quiet, model_name=config.model)  # fmt: skip
                 run.save_partial(f"lang={lang}", part)
             parts.append(part)
         table = pd.concat(parts, ignore_index=True)
-        if average_templates:
+        if config.average_templates:
             table = aggregate_templates(table)
         run.write_table("probe_scores.parquet", table)
         run.write_json("probe_defects.json", [str(d) for d in probe_set.defects])
-        run.finish(n_rows=len(table), n_defects=len(probe_set.defects), device=str(lm.device))
+        run.finish(n_rows=len(table), n_defects=len(probe_set.defects), langs=probe_set.langs)
     return run.path / "probe_scores.parquet"
