@@ -4,11 +4,12 @@ Format (see ../shared/data/arora-value-probes/SOURCE.md): a pandas ``to_csv(sep=
 ``\\t0\\t1\\t2\\t3``: row index, question id (``106a``), sentence with ``[MASK]``, first answer, second answer
 (empty for one-answer option probes). The files are GPL-3.0 and are read in place, never copied.
 
-Reading. Each physical line is one record. A field that is wholly quoted (``"..."``, inner quotes doubled, as
-pandas writes fields holding quotes or line breaks) is unquoted; a quoted field that continues on the next line
-(an embedded line break) is joined with up to :data:`_MAX_CONTINUATION` following lines. Any other ``"`` is text.
-A quote that never closes makes that line a ``malformed_row`` defect and reading goes on with the next line: the
-csv module's default quoting would instead swallow every following row of the language into one field.
+Reading. Each physical line is one record, whatever its quotes: a field that is wholly quoted (``"..."``, inner
+quotes doubled, as pandas writes fields holding quotes; the tl and tr files have such fields) is unquoted, any
+other ``"`` inside a field is text, and a quote that does not close on its line makes that line a
+``malformed_row`` defect while reading goes on with the next line. The csv module's default quoting would
+instead swallow every following row of the language into one field. A line break inside a field is therefore
+not supported (none of the published files has one).
 
 Set check. ``arora-hofstede`` ids are the VSM-2013 item numbers 0-23; ``arora-wvs`` ids are WVS-7 question
 numbers, which start at 1, with 272 rows per language. A folder of the other kind is refused, so WVS sentences
@@ -34,12 +35,11 @@ __all__ = ["load_arora", "split_record"]
 
 _HEADER = ["", "0", "1", "2", "3"]
 _N_FIELDS = len(_HEADER)
-_MAX_CONTINUATION = 3
 _VSM_ITEMS = 24  # VSM-2013 content items, ids 0-23
 
 
 class _OpenQuote(ValueError):
-    """A quoted field runs to the end of the text without its closing quote."""
+    """A quoted field runs to the end of the line without its closing quote."""
 
 
 def split_record(text: str) -> list[str]:
@@ -86,30 +86,15 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str] | str]]:
     if lines and lines[-1] == "":
         lines.pop()
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-    i = 0
-    while i < len(lines):
-        start, text = i + 1, lines[i]
-        i += 1
+    for line, text in enumerate(lines, start=1):
         if not text.strip():
             continue
-        for extra in range(_MAX_CONTINUATION + 1):
-            try:
-                fields = split_record(text)
-            except _OpenQuote:
-                if extra == _MAX_CONTINUATION or start + extra >= len(lines):
-                    yield start, "a quote opens a field but never closes; remove the stray '\"' or close it"
-                    break
-                text = f"{text}\n{lines[start + extra]}"
-            except ValueError as exc:
-                yield start, f"stray '\"' ({exc}); remove it or quote the whole field"
-                break
-            else:
-                if extra and len(fields) != _N_FIELDS:  # the join ate other records: the quote was stray
-                    yield start, "a quote opens a field but never closes; remove the stray '\"' or close it"
-                else:
-                    yield start, fields
-                    i = start + extra
-                break
+        try:
+            yield line, split_record(text)
+        except _OpenQuote:
+            yield line, "a quote opens a field but does not close on this line; remove the stray '\"' or close it"
+        except ValueError as exc:
+            yield line, f"stray '\"' ({exc}); remove it or quote the whole field"
 
 
 def _records(path: Path, kind: str, set_name: str) -> Iterator[dict[str, Any]]:
