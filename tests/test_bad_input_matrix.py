@@ -64,7 +64,7 @@ def _probe_args(probes: str, *extra: str, model: str | None = None) -> Callable[
     return setup
 
 
-def _model(break_it: Callable[[Path], None]) -> Callable[[Path, Path], list[str]]:
+def _model(break_it: Callable[[Path], object]) -> Callable[[Path, Path], list[str]]:
     def setup(d: Path, model: Path) -> list[str]:
         bad = d / "model"
         shutil.copytree(model, bad)

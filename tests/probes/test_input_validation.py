@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from valueshift.errors import ConfigError, ProbeError
 from valueshift.langs import parse_langs
-from valueshift.probes import load_arora, load_jsonl, load_probes
+from valueshift.probes import ProbeSet, load_arora, load_jsonl, load_probes
 from valueshift.probes.check import check_probes
 from valueshift.probes.validate import MAX_ANSWER_CHARS, MAX_TEMPLATE_CHARS
 
@@ -27,7 +27,7 @@ def _write(path: Path, *records: object) -> Path:
     return path
 
 
-def _quiet_load(path: Path) -> object:
+def _quiet_load(path: Path) -> ProbeSet:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return load_jsonl(path)
