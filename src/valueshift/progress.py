@@ -51,7 +51,6 @@ def progress_bar(total: int, description: str, *, quiet: bool = False, extra: st
         yield _Bar(prog, task)
 
 
-def note(message: str, *, quiet: bool = False) -> None:
-    """A one-line status message on stderr (a reused run, a discarded stale one), silenced by ``--quiet``."""
-    if not quiet:
-        print(message, file=sys.stderr)
+def note(message: str) -> None:
+    """A one-line status message on stderr (e.g. a reused run); ``--quiet`` silences bars, not these."""
+    print(message, file=sys.stderr)

@@ -11,8 +11,8 @@ import torch
 from safetensors.torch import load_file
 
 from valueshift.cli import main
-from valueshift.errors import ConfigError, CorpusError, RunError, TrainingError
-from valueshift.training import finetune
+from valueshift.errors import ConfigError, CorpusError, ModelError, RunError, TrainingError
+from valueshift.training import LoraSettings, finetune
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 TEXTDIR = f"textdir:{FIX / 'textdir'}"
@@ -35,10 +35,14 @@ def test_multi_layout_and_examples(tiny_models, tmp_path: Path) -> None:
     assert manifest["status"] == "done" and manifest["steps"] == 2 and manifest["weights"] == "full"
     log = [json.loads(ln) for ln in (run / "train_log.jsonl").read_text().splitlines()]
     assert {"step", "loss", "lr", "tokens_per_s"} <= log[0].keys()
-    # a finished run is refused without --overwrite, accepted with it
-    with pytest.raises(RunError, match="pass --overwrite"):
+    # a finished run with the same key is reused; one with other settings is refused without --overwrite
+    before = (run / "model.safetensors").stat().st_mtime_ns
+    again = finetune(tiny_models["seq2seq"], TEXTDIR, "de,fa", 4, "multi", tmp_path / "ft", seed=1, save_every=1,
+                     **FAST)  # fmt: skip
+    assert again == [run] and (run / "model.safetensors").stat().st_mtime_ns == before
+    with pytest.raises(RunError, match=r"differs in config\.train; pass --overwrite"):
         finetune(tiny_models["seq2seq"], TEXTDIR, "de,fa", 4, "multi", tmp_path / "ft", seed=1, save_every=1,
-                 **FAST)  # fmt: skip
+                 lr=1e-3, **FAST)  # fmt: skip
 
 
 def test_mono_layout(tiny_models, tmp_path: Path) -> None:
@@ -77,7 +81,8 @@ def test_lora_saves_merged_and_adapter(tiny_models, tmp_path: Path) -> None:
         ({"size": 99}, CorpusError, "larger than the 6 units"),
         ({"lr": 5.0}, ConfigError, "lr=5.0"),
         ({"corpus": "textdir:/no/such/dir"}, CorpusError, "no such directory"),
-        ({"strategy": "both"}, CorpusError, "use mono or multi"),
+        ({"strategy": "both"}, ConfigError, "use mono or multi"),
+        ({"lora": LoraSettings(target_modules=["q"]), "lora_r": 0}, ConfigError, "lora_r"),
     ],
 )
 def test_bad_input_writes_nothing(tiny_models, tmp_path: Path, kwargs, error, match) -> None:
@@ -97,7 +102,7 @@ def test_model_without_objective(tiny_models, tmp_path: Path) -> None:
     for name in ("tokenizer.json", "tokenizer_config.json"):
         f = bad / name
         f.write_text(f.read_text().replace("<extra_id_", "<renamed_"))
-    with pytest.raises(TrainingError, match="sentinels"):
+    with pytest.raises((TrainingError, ModelError), match="sentinels"):
         finetune(bad, TEXTDIR, "de", 3, "mono", tmp_path / "out", **FAST)
     assert not (tmp_path / "out").exists()
 
@@ -111,10 +116,19 @@ def test_cli_exit_codes(tiny_models, tmp_path: Path, capsys) -> None:
         main(argv)
     assert ok.value.code in (0, None)
     assert (tmp_path / "c" / "multi" / "model.safetensors").is_file()
-    with pytest.raises(SystemExit) as again:
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as again:  # the same run: reused
         main(argv)
-    assert again.value.code == 2
-    assert "pass --overwrite" in capsys.readouterr().err
+    assert again.value.code in (0, None) and "up to date" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as changed:  # other settings over a finished run: refused
+        main([*argv, "--lr", "1e-3"])
+    assert changed.value.code == 2 and "pass --overwrite" in capsys.readouterr().err
+    for bad in (["--lora", "--lora-r", "0"], ["--lora", "--lora-alpha", "0"], ["--size", "0"]):
+        with pytest.raises(SystemExit) as refused:
+            main([*argv[: argv.index("--out")], "--out", str(tmp_path / "bad"), "--quiet", *bad])
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and "Traceback" not in err and err.count("error:") == 1, err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_finetune_resumes_unfinished_run(tiny_models, tmp_path: Path) -> None:
@@ -127,8 +141,20 @@ def test_finetune_resumes_unfinished_run(tiny_models, tmp_path: Path) -> None:
         finetune(*args, save_every=1, on_step=kill, **FAST)
     manifest = json.loads((tmp_path / "k" / "multi" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
-    with pytest.raises(RunError, match="different configuration"):
-        finetune(*args, save_every=1, lr=1e-3, **FAST)
     [run] = finetune(*args, save_every=1, **FAST)
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["status"] == "done" and manifest["resumed"] and manifest["resumed_from_step"] == 2
+
+
+def test_unfinished_run_with_other_settings_is_recomputed(tiny_models, tmp_path: Path) -> None:
+    def kill(step: int, loss: float) -> None:
+        if step == 2:
+            raise KeyboardInterrupt
+
+    args = (tiny_models["seq2seq"], TEXTDIR, "de,fa", 6, "multi", tmp_path / "k")
+    with pytest.raises(KeyboardInterrupt):
+        finetune(*args, save_every=1, on_step=kill, **FAST)
+    with pytest.warns(UserWarning, match="discarding an unfinished run"):
+        [run] = finetune(*args, save_every=1, lr=1e-3, **FAST)
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "done" and not manifest["resumed"] and manifest["resumed_from_step"] is None

@@ -1,58 +1,65 @@
 """``valueshift finetune``: fine-tune a model on a multi-parallel corpus (thin wrapper over
-:func:`valueshift.training.finetune`)."""
+:func:`valueshift.training.finetune`; defaults and help come from the training configs)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
-from valueshift.cli._common import OverwriteOption, QuietOption
+from valueshift.cli._common import OverwriteOption, QuietOption, WaitOption, default, option
+from valueshift.training.config import CorpusSettings, LoraSettings, Precision, TrainConfig
 
 __all__ = ["register"]
 
+C, T, L = CorpusSettings, TrainConfig, LoraSettings
+
 
 def finetune_command(
-    model: str = typer.Option(..., "--model", help="Hub id or save_pretrained directory."),
-    corpus: str = typer.Option(
-        ..., "--corpus", help="textdir:PATH, flores:PATH, tanzil:PATH, bible-xml:PATH or ntrex:PATH."
-    ),
-    langs: str = typer.Option(..., "--langs", help="Fine-tuning languages, e.g. fa,ko,hi,ru."),
-    size: int = typer.Option(..., "--size", help="Sentences (per language unless --size-per total)."),
-    strategy: str = typer.Option(..., "--strategy", help="mono: DIR/<lang>/ per language; multi: DIR/multi/."),
-    out: Path = typer.Option(..., "--out", help="Parent directory of the run directories."),
-    epochs: int = typer.Option(1, "--epochs"),
-    lr: float = typer.Option(3e-4, "--lr", help="Peak learning rate (linear warmup, then linear decay)."),
-    batch_size: int = typer.Option(16, "--batch-size"),
-    grad_accum: int = typer.Option(1, "--grad-accum", help="Batches per optimizer step."),
-    max_length: int = typer.Option(256, "--max-length", help="Tokens kept per sentence."),
-    max_steps: int | None = typer.Option(None, "--max-steps", help="Stop after this many steps."),
-    seed: int = typer.Option(0, "--seed", help="Sampling, data order, noise, dropout."),
-    lora: bool = typer.Option(False, "--lora", help="Train LoRA adapters (saved merged + adapter/)."),
-    lora_r: int = typer.Option(8, "--lora-r"),
-    lora_alpha: int = typer.Option(16, "--lora-alpha"),
-    lora_targets: str | None = typer.Option(None, "--lora-targets", help="Comma-separated module names."),
-    save_every: int = typer.Option(0, "--save-every", help="Checkpoint every K steps (0: final model only)."),
-    size_per: str = typer.Option("lang", "--size-per", help="lang: --size per language; total: per run."),
-    align: str = typer.Option("strict", "--align", help="strict, or intersect (units in all languages)."),
-    min_chars: int = typer.Option(1, "--min-chars", help="Drop units shorter than this in any language."),
-    max_chars: int | None = typer.Option(None, "--max-chars", help="Drop units longer than this."),
-    precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16 (autocast)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    overwrite: bool = OverwriteOption,
-    quiet: bool = QuietOption,
+    model: Annotated[str, typer.Option("--model", help="Hub id or save_pretrained directory of the base model.")],
+    corpus: Annotated[str, option(C, "spec", "--corpus")],
+    langs: Annotated[str, option(C, "langs", "--langs")],
+    size: Annotated[int, option(C, "size", "--size")],
+    strategy: Annotated[
+        Literal["mono", "multi"],
+        typer.Option("--strategy", help="mono: one run per language in OUT/<lang>/; multi: one run in OUT/multi/."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Parent directory of the run directories.")],
+    epochs: Annotated[int, option(T, "epochs", "--epochs")] = default(T, "epochs"),
+    lr: Annotated[float, option(T, "lr", "--lr")] = default(T, "lr"),
+    batch_size: Annotated[int, option(T, "batch_size", "--batch-size")] = default(T, "batch_size"),
+    grad_accum: Annotated[int, option(T, "grad_accum", "--grad-accum")] = default(T, "grad_accum"),
+    max_length: Annotated[int, option(T, "max_length", "--max-length")] = default(T, "max_length"),
+    max_steps: Annotated[int | None, option(T, "max_steps", "--max-steps")] = default(T, "max_steps"),
+    seed: Annotated[int, option(T, "seed", "--seed")] = default(T, "seed"),
+    save_every: Annotated[int, option(T, "save_every", "--save-every")] = default(T, "save_every"),
+    precision: Annotated[Precision, option(T, "precision", "--precision")] = default(T, "precision"),
+    lora: Annotated[bool, typer.Option("--lora", help="Train LoRA adapters instead of all weights.")] = False,
+    lora_r: Annotated[int, option(L, "r", "--lora-r")] = default(L, "r"),
+    lora_alpha: Annotated[int, option(L, "alpha", "--lora-alpha")] = default(L, "alpha"),
+    lora_targets: Annotated[
+        str | None, typer.Option("--lora-targets", help="Comma-separated module names (default: peft's).")
+    ] = None,
+    size_per: Annotated[Literal["lang", "total"], option(C, "size_per", "--size-per")] = default(C, "size_per"),
+    align: Annotated[Literal["strict", "intersect"], option(C, "align", "--align")] = default(C, "align"),
+    min_chars: Annotated[int, option(C, "min_chars", "--min-chars")] = default(C, "min_chars"),
+    max_chars: Annotated[int | None, option(C, "max_chars", "--max-chars")] = default(C, "max_chars"),
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    overwrite: Annotated[bool, OverwriteOption] = False,
+    wait: Annotated[bool, WaitOption] = False,
+    quiet: Annotated[bool, QuietOption] = False,
 ) -> None:
     """Fine-tune MODEL on SIZE sentences of CORPUS per language (mono) or on all languages at once (multi)."""
     from valueshift.training import finetune
 
+    targets = [t.strip() for t in lora_targets.split(",") if t.strip()] if lora_targets else None
+    lora_cfg = LoraSettings.build(r=lora_r, alpha=lora_alpha, target_modules=targets) if lora else None
     runs = finetune(
-        model, corpus, langs, size, strategy, out,  # type: ignore[arg-type]
-        epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-        lora=lora, lora_r=lora_r, lora_alpha=lora_alpha,
-        lora_targets=[t.strip() for t in lora_targets.split(",")] if lora_targets else None,
-        save_every=save_every, size_per=size_per, align=align, min_chars=min_chars,  # type: ignore[arg-type]
-        max_chars=max_chars, overwrite=overwrite, device=device, quiet=quiet, grad_accum=grad_accum,
-        max_length=max_length, max_steps=max_steps, precision=precision,
+        model, corpus, langs, size, strategy, out, lora=lora_cfg, size_per=size_per, align=align,
+        min_chars=min_chars, max_chars=max_chars, device=device, overwrite=overwrite, wait=wait, quiet=quiet,
+        epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum, max_length=max_length,
+        max_steps=max_steps, seed=seed, save_every=save_every, precision=precision,
     )  # fmt: skip
     for path in runs:
         typer.echo(f"wrote {path}")

@@ -48,7 +48,7 @@ def make_scorer(lm: LoadedModel, *, batch_size: int = 32, mask_padded_vocab: boo
     from valueshift.models.kinds import get_kind
 
     cls = get_kind(lm.kind).scorer_class()
-    return cls(lm, batch_size=batch_size, mask_padded_vocab=mask_padded_vocab)  # type: ignore[no-any-return]
+    return cls(lm, batch_size=batch_size, mask_padded_vocab=mask_padded_vocab)
 
 
 def _check_normalize(normalize: str) -> None:
@@ -232,7 +232,7 @@ def run_probe(
     if found.status is Status.DONE and not overwrite:
         from valueshift.progress import note
 
-        note(f"{out}: up to date (a finished run with this key); pass --overwrite to recompute", quiet=quiet)
+        note(f"{out}: up to date (a finished run with this key); pass --overwrite to recompute")
         return target
     lm = load_model(config.model, device=device, dtype=config.dtype, trust_remote_code=trust_remote_code)
     scorer = make_scorer(lm, batch_size=batch_size)

@@ -1,11 +1,14 @@
-"""``finetune``: the fine-tuning stage's one entry point (the ``valueshift finetune`` command calls it).
+"""Fine-tuning entry points: :func:`run_finetune` (one run, one directory) and :func:`finetune` (keywords).
 
-Lifecycle: validate everything (options, corpus and languages, sample sizes, model and its objective, output
-directories) -> for each run (``mono``: one per language under ``out/<lang>/``; ``multi``: ``out/multi/``):
-open the run directory (resume an unfinished one with the same config) -> write ``train_examples.parquet`` ->
-:func:`~valueshift.training.trainer.train` -> save the final model -> mark the manifest ``done``.
+Lifecycle of :func:`run_finetune`: validate the config, sample the examples (or take an explicit table), compute
+the run key (config + content of the base model and of the examples) and look the run up -- all before the model
+loads -> load the model and check its objective -> claim the run directory -> write ``train_examples.parquet`` ->
+:func:`~valueshift.training.trainer.train` (resuming from the latest checkpoint of an unfinished run with the same
+key) -> save the final model -> mark the manifest ``done``.
 
-Bad input raises before any directory is created, so it leaves nothing half-written.
+:func:`finetune` is the study's convenience: ``multi`` is one run on all languages in ``out/multi/``; ``mono`` is a
+loop of one-language runs in ``out/<lang>/`` that all draw the same units. Bad input raises before any directory
+is created, so it leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -15,79 +18,169 @@ import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
-from pydantic import ValidationError
 
 from valueshift.corpora import load_corpus, plan_examples
-from valueshift.corpora.sampling import SizePer, Strategy
-from valueshift.errors import ConfigError, RunError, TrainingError
-from valueshift.runs import RunDir, config_hash, file_fingerprint, read_manifest, running
-from valueshift.seeding import set_seed
+from valueshift.errors import ConfigError, TrainingError
+from valueshift.runs import RunDir, Status, model_fingerprint, running
+from valueshift.seeding import seeded
 from valueshift.training.checkpoint import apply_lora, save_model_dir, write_dir_atomic
-from valueshift.training.config import LoraSettings, TrainConfig
+from valueshift.training.config import CorpusSettings, FinetuneConfig, LoraSettings, TrainConfig
 from valueshift.training.objectives import Objective, SpanCorruption, objective_for
 from valueshift.training.trainer import train
 
-__all__ = ["build_config", "finetune"]
+__all__ = ["finetune", "run_finetune", "sample_examples"]
 
 COMMAND = "finetune"
+Strategy = Literal["mono", "multi"]
+_EXAMPLE_KEYS = ("lang", "unit_id", "text")
 
 
-def build_config(**fields: Any) -> TrainConfig:
-    """A :class:`TrainConfig` from keyword fields; a bad value is a ConfigError naming field, value and rule."""
-    try:
-        return TrainConfig(**fields)
-    except ValidationError as exc:
-        msgs = [f"{'.'.join(str(p) for p in e['loc'])}={e.get('input')!r}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("invalid fine-tuning option(s): " + "; ".join(msgs)) from exc
+def sample_examples(corpus: CorpusSettings, seed: int) -> pd.DataFrame:
+    """The run's example table: the same units in every language (columns of ``train_examples.parquet``)."""
+    langs = [c.strip() for c in corpus.langs.split(",") if c.strip()]
+    draw = [c.strip() for c in corpus.draw_langs.split(",") if c.strip()] if corpus.draw_langs else langs
+    if not set(langs) <= set(draw):
+        raise ConfigError(f"corpus.draw_langs={corpus.draw_langs!r} must include every run language {langs}")
+    parallel = load_corpus(corpus.spec, draw, align=corpus.align)
+    kept = parallel.langs
+    run_langs = [lg for lg in kept if lg in langs]
+    common = {"seed": seed, "size_per": corpus.size_per, "min_chars": corpus.min_chars, "max_chars": corpus.max_chars}
+    if len(run_langs) == 1:
+        return plan_examples(parallel, kept, corpus.size, strategy="mono", **common)[run_langs[0]]  # type: ignore[arg-type]
+    if run_langs != kept:
+        raise ConfigError(
+            f"a multilingual run draws from its own languages: set corpus.draw_langs to {corpus.langs!r} or leave it"
+        )
+    return plan_examples(parallel, kept, corpus.size, strategy="multi", **common)["multi"]  # type: ignore[arg-type]
+
+
+def _examples_hash(df: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    for row in df[list(_EXAMPLE_KEYS)].itertuples(index=False):
+        h.update("\t".join(map(str, row)).encode() + b"\n")
+    return h.hexdigest()
+
+
+def _check_examples(df: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in _EXAMPLE_KEYS if c not in df.columns]
+    if missing:
+        raise ConfigError(f"example table lacks column(s) {missing}; it needs lang, unit_id and text")
+    if df.empty:
+        raise ConfigError("example table is empty; give at least one example")
+    if df.duplicated(["lang", "unit_id"]).any():
+        raise ConfigError("example table has repeated (lang, unit_id) pairs; each example must be keyed uniquely")
+    out = df.reset_index(drop=True).copy()
+    out["example_id"] = range(len(out))
+    for col, fill in (("corpus", "explicit"), ("corpus_line", pd.NA)):
+        if col not in out.columns:
+            out[col] = fill
+    out["corpus_line"] = out["corpus_line"].astype("Int64")
+    return out[["example_id", "lang", "corpus", "unit_id", "corpus_line", "text"]]
 
 
 def _check_objective(objective: Objective, model: Any) -> None:
     n_rows = model.get_input_embeddings().num_embeddings
     if isinstance(objective, SpanCorruption) and max(objective.sentinels) >= n_rows:
         raise TrainingError(
-            f"the tokenizer's sentinel id {max(objective.sentinels)} is outside the model's {n_rows} "
-            "embedding rows; "
+            f"the tokenizer's sentinel id {max(objective.sentinels)} is outside the model's {n_rows} embedding rows; "
             "the tokenizer does not belong to this model"
         )
 
 
-def _precheck(path: Path, config: dict[str, Any], overwrite: bool) -> None:
-    """Refuse now (before any run starts) what RunDir.open would refuse later."""
-    if overwrite or not path.exists():
-        return
-    if not path.is_dir():
-        raise RunError(f"{path}: exists and is not a directory; choose another --out")
-    old = read_manifest(path)
-    if old is None:
-        if any(path.iterdir()):
-            raise RunError(f"{path}: exists, is not empty and is not a valueshift run; choose another --out")
-        return
-    if old.get("status") == "done":
-        raise RunError(f"{path}: holds a finished '{old.get('command')}' run; pass --overwrite to redo it")
-    if old.get("config_hash") != config_hash(config) or old.get("command") != COMMAND:
-        raise RunError(f"{path}: holds an unfinished run with a different configuration; pass --overwrite to "
-                       "discard it, or use another --out")  # fmt: skip
-
-
-def _save_final(model: Any, tokenizer: Any, run_dir: Path) -> None:
+def _save_final(run: RunDir, model: Any, tokenizer: Any, merged: bool) -> None:
     """Write the final model next to the run's tables: built in a temporary folder, then each entry renamed in."""
-    staged = write_dir_atomic(run_dir / ".final", lambda tmp: save_model_dir(model, tokenizer, tmp))
+    staged = write_dir_atomic(run.path / ".final", lambda tmp: save_model_dir(model, tokenizer, tmp, merged=merged))
+    run.own(*(entry.name for entry in staged.iterdir()))
     for entry in staged.iterdir():
-        target = run_dir / entry.name
+        target = run.path / entry.name
         if target.is_dir():
             shutil.rmtree(target)
         os.replace(entry, target)
     staged.rmdir()
 
 
-def _examples_hash(df: pd.DataFrame) -> str:
-    h = hashlib.sha256()
-    for row in df[["lang", "unit_id", "text"]].itertuples(index=False):
-        h.update("\t".join(map(str, row)).encode() + b"\n")
-    return h.hexdigest()
+def _plan(config: FinetuneConfig, examples: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The run's examples and its identity (command, config, content of model and examples)."""
+    if examples is not None:
+        table = _check_examples(examples)
+    elif config.corpus is not None:
+        table = sample_examples(config.corpus, config.train.seed)
+    else:
+        raise ConfigError("a fine-tuning run needs corpus settings or an explicit example table")
+    inputs = {"model": model_fingerprint(config.model), "examples": _examples_hash(table)}
+    return table, {"command": COMMAND, "config": config.to_json(), "inputs": inputs}
+
+
+def run_finetune(
+    config: FinetuneConfig,
+    out: str | os.PathLike[str],
+    *,
+    examples: pd.DataFrame | None = None,
+    device: str = "auto",
+    overwrite: bool = False,
+    wait: bool = False,
+    quiet: bool = False,
+    on_step: Callable[[int, float], None] | None = None,
+) -> Path:
+    """Fine-tune ``config.model`` into the run directory ``out`` and return it.
+
+    Parameters
+    ----------
+    config
+        Model, examples (``config.corpus``) and optimisation (``config.train``).
+    out
+        The run directory: ``model.safetensors`` (or ``adapter/`` only with ``lora.merged`` off), tokenizer,
+        ``train_log.jsonl``, ``train_examples.parquet``, ``checkpoints/step-<k>/``, ``manifest.json``.
+    examples
+        An explicit example table (columns ``lang, unit_id, text``; optional ``corpus, corpus_line``) instead of
+        sampling ``config.corpus`` -- e.g. the subsets an LDS retraining needs, keyed by ``(lang, unit_id)``.
+    device
+        ``auto``, ``cpu`` or ``cuda``; not part of the run's key.
+    overwrite, wait
+        Replace a finished run with another key; wait for another process writing ``out``.
+    quiet
+        No progress bar.
+    on_step
+        Called after each step as ``on_step(step, loss)`` (for tests and embedding).
+    """
+    from valueshift.models import load_model
+
+    # -- validate and key the run before anything slow or anything written ---------------------------------------
+    table, job = _plan(config, examples)
+    found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
+    if found.status is Status.DONE and not overwrite:
+        from valueshift.progress import note
+
+        note(f"{out}: up to date (a finished run with this key); pass --overwrite to retrain")
+        return Path(out)
+    cfg = config.train
+    loaded = load_model(config.model, device=device, dtype="float32")  # training keeps fp32 master weights
+    objective = objective_for(loaded.kind, loaded.tokenizer, cfg.objective)
+    _check_objective(objective, loaded.model)
+    token_ids = objective.tokenize(table["text"].tolist(), cfg.max_length)
+
+    # -- train -----------------------------------------------------------------------------------------------
+    run = RunDir.open(out, **job, overwrite=overwrite, wait=wait, seed=cfg.seed)
+    with running(run), seeded(cfg.seed):
+        net = apply_lora(loaded.model, cfg.lora, loaded.kind) if cfg.lora else loaded.model
+        run.own("checkpoints", "train_log.jsonl")
+        run.write_table("train_examples.parquet", table)
+        result = train(net, loaded.tokenizer, objective, token_ids, run.path, cfg, kind=loaded.kind,
+                       device=loaded.device, quiet=quiet, description=f"finetune {Path(out).name}",
+                       on_step=on_step)  # fmt: skip
+        _save_final(run, net, loaded.tokenizer, merged=cfg.lora.merged if cfg.lora else True)
+        run.finish(
+            steps=result.steps, final_loss=result.final_loss, tokens_per_s=result.tokens_per_s,
+            resumed_from_step=result.resumed_from, n_examples=len(table), objective=objective.describe(),
+            model_revision=getattr(loaded.model.config, "_commit_hash", None),
+            weights=("full" if not cfg.lora else "lora merged into model.safetensors; adapter in adapter/"
+                     if cfg.lora.merged else "lora adapter in adapter/ only"),
+            checkpoints=sorted(p.name for p in (run.path / "checkpoints").glob("step-*")),
+        )  # fmt: skip
+    return run.path
 
 
 def finetune(
@@ -98,122 +191,53 @@ def finetune(
     strategy: Strategy,
     out: str | os.PathLike[str],
     *,
-    epochs: int = 1,
-    lr: float = 3e-4,
-    batch_size: int = 16,
-    seed: int = 0,
-    lora: bool = False,
-    lora_r: int = 8,
-    lora_alpha: int = 16,
-    lora_targets: Sequence[str] | None = None,
-    save_every: int = 0,
-    size_per: SizePer = "lang",
-    align: str = "strict",
+    lora: LoraSettings | bool | None = None,
+    size_per: Literal["lang", "total"] = "lang",
+    align: Literal["strict", "intersect"] = "strict",
     min_chars: int = 1,
     max_chars: int | None = None,
-    overwrite: bool = False,
     device: str = "auto",
+    overwrite: bool = False,
+    wait: bool = False,
     quiet: bool = False,
     on_step: Callable[[int, float], None] | None = None,
-    **train_options: Any,
+    **train: Any,
 ) -> list[Path]:
-    """Fine-tune ``model`` on a sample of a multi-parallel corpus, one run per language or one multilingual run.
+    """Fine-tune ``model`` on ``size`` sentences of ``corpus``: the keyword convenience over :func:`run_finetune`.
 
-    Parameters
-    ----------
-    model
-        Hub id or ``save_pretrained`` directory (seq2seq -> span corruption, masked -> MLM, causal -> CLM).
-    corpus
-        Corpus spec, ``textdir:PATH`` / ``flores:PATH`` / ``tanzil:PATH`` / ``bible-xml:PATH`` /
-        ``ntrex:PATH``.
-    langs
-        Fine-tuning languages (ISO 639-1), e.g. ``"fa,ko,hi,ru"``.
-    size
-        Sentences; per language or per run, see ``size_per`` and :mod:`valueshift.corpora.sampling`.
-    strategy
-        ``mono`` (``out/<lang>/`` per language) or ``multi`` (``out/multi/``).
-    out
-        Parent directory of the run directories.
-    epochs, lr, batch_size, seed, save_every
-        See :class:`~valueshift.training.config.TrainConfig`.
-    lora, lora_r, lora_alpha, lora_targets
-        LoRA instead of full fine-tuning. The final model and checkpoints are saved with the adapters merged
-        (plain weights) plus the adapter itself in ``adapter/``.
-    size_per
-        ``lang`` or ``total``.
-    align
-        ``strict`` or ``intersect`` (keep units present in all requested languages).
-    min_chars, max_chars
-        Length filter applied to every language before sampling.
-    overwrite
-        Redo finished runs in ``out``.
-    device
-        ``auto``, ``cpu`` or ``cuda``; not part of the run's configuration.
-    quiet
-        No progress bar.
-    on_step
-        Called after each step as ``on_step(step, loss)`` (for tests and embedding).
-    **train_options
-        Further :class:`TrainConfig` fields (``grad_accum``, ``max_length``, ``max_steps``, ``precision``,
-        ...).
+    ``strategy="multi"`` trains one run on every language (``out/multi/``); ``"mono"`` trains one run per language
+    (``out/<lang>/``), each drawing the same units; ``lora=True`` means :class:`LoraSettings` defaults.
+    ``**train`` are :class:`TrainConfig` fields (``epochs``,
+    ``lr``, ``batch_size``, ``seed``, ``save_every``, ...); their defaults are written there only.
 
-    Returns
-    -------
-    list of Path
-        The run directories, each with ``model.safetensors``, ``config.json``, tokenizer files,
-        ``train_log.jsonl``, ``train_examples.parquet``, ``manifest.json`` and ``checkpoints/step-<k>/``.
+    Examples
+    --------
+    >>> finetune("google/mt5-small", "flores:/data/flores", "fa,ko", 2000, "mono", "runs/ft")  # doctest: +SKIP
     """
-    from valueshift.models import load_model
-
-    # -- validate everything before writing anything ---------------------------------------------------------
-    targets = list(lora_targets) if lora_targets else None
-    lora_cfg = LoraSettings(r=lora_r, alpha=lora_alpha, target_modules=targets) if lora else None
-    cfg = build_config(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, save_every=save_every,
-                       lora=lora_cfg, **train_options)  # fmt: skip
-    lang_list = [c.strip() for c in langs.split(",")] if isinstance(langs, str) else list(langs)
-    parallel = load_corpus(corpus, lang_list, align=align)  # type: ignore[arg-type]
-    lang_list = parallel.langs
-    plans = plan_examples(parallel, lang_list, size, strategy=strategy, seed=seed, size_per=size_per,
-                          min_chars=min_chars, max_chars=max_chars)  # fmt: skip
-    loaded = load_model(model, device=device, dtype="float32")  # training keeps fp32 master weights
-    objective = objective_for(loaded.kind, loaded.tokenizer, cfg.objective)
-    _check_objective(objective, loaded.model)
-    model_path = Path(str(model))
-    inputs = {"model": file_fingerprint(model_path) if model_path.is_dir() else str(model)}
-    out = Path(out)
-    runs: list[tuple[str, Path, dict[str, Any], pd.DataFrame]] = []
-    for name, table in plans.items():
-        run_cfg = {
-            "model": str(model), "corpus": corpus, "corpus_name": parallel.name, "run": name,
-            "langs": sorted(set(table["lang"]), key=lang_list.index), "all_langs": lang_list, "size": size,
-            "size_per": size_per, "strategy": strategy, "align": align, "min_chars": min_chars,
-            "max_chars": max_chars, "train": cfg.to_json(), "objective": objective.describe(),
-            "examples_sha256": _examples_hash(table),
-        }  # fmt: skip
-        _precheck(out / name, run_cfg, overwrite)
-        runs.append((name, out / name, run_cfg, table))
-
-    # -- one run after another -------------------------------------------------------------------------------
-    done: list[Path] = []
-    for i, (name, path, run_cfg, table) in enumerate(runs):
-        if i > 0:  # every run starts from the same base weights
-            loaded = load_model(model, device=device, dtype="float32")
-        set_seed(seed)
-        net = apply_lora(loaded.model, cfg.lora, loaded.kind) if cfg.lora else loaded.model
-        token_ids = objective.tokenize(table["text"].tolist(), cfg.max_length)
-        run = RunDir.open(path, command=COMMAND, config=run_cfg, overwrite=overwrite, inputs=inputs, seed=seed)
-        with running(run):
-            run.write_table("train_examples.parquet", table)
-            result = train(net, loaded.tokenizer, objective, token_ids, run.path, cfg, kind=loaded.kind,
-                           device=loaded.device, quiet=quiet, description=f"finetune {name}",
-                           on_step=on_step)  # fmt: skip
-            _save_final(net, loaded.tokenizer, run.path)
-            run.finish(
-                steps=result.steps, final_loss=result.final_loss, tokens_per_s=result.tokens_per_s,
-                resumed_from_step=result.resumed_from, n_examples=len(table),
-                weights="lora merged into model.safetensors; adapter in adapter/" if cfg.lora else "full",
-                checkpoints=sorted(p.name for p in (run.path / "checkpoints").glob("step-*"))
-                if (run.path / "checkpoints").is_dir() else [],
-            )  # fmt: skip
-        done.append(path)
-    return done
+    if strategy not in ("mono", "multi"):
+        raise ConfigError(f"strategy={strategy!r}: use mono or multi")
+    lang_list = [c.strip() for c in (langs.split(",") if isinstance(langs, str) else langs) if c.strip()]
+    if not lang_list:
+        raise ConfigError(f"--langs {langs!r}: name at least one fine-tuning language, e.g. fa,ko,hi,ru")
+    lora_cfg = LoraSettings() if lora is True else lora or None
+    train_cfg = TrainConfig.build(**train, lora=lora_cfg)
+    names = ["multi"] if strategy == "multi" else lang_list
+    configs = [
+        FinetuneConfig.build(
+            model=str(model), train=train_cfg,
+            corpus=CorpusSettings.build(
+                spec=corpus, langs=",".join(lang_list) if name == "multi" else name, size=size, size_per=size_per,
+                draw_langs=None if name == "multi" else ",".join(lang_list), align=align, min_chars=min_chars,
+                max_chars=max_chars,
+            ),
+        )
+        for name in names
+    ]  # fmt: skip
+    for name, cfg in zip(names, configs, strict=True):  # every refusal before the first run starts
+        _, job = _plan(cfg, None)
+        RunDir.prepare(Path(out) / name, **job, overwrite=overwrite, wait=wait)
+    return [
+        run_finetune(cfg, Path(out) / name, device=device, overwrite=overwrite, wait=wait, quiet=quiet,
+                     on_step=on_step)
+        for name, cfg in zip(names, configs, strict=True)
+    ]  # fmt: skip

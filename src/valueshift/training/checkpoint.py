@@ -1,14 +1,12 @@
 """Checkpoints in HF layout plus the trainer state a resume needs; LoRA adapters and their merged weights.
 
-Lifecycle: ``apply_lora(model, settings)`` (optional, before training) -> ``save_model_dir(model, tokenizer,
-dir)``
+Lifecycle: ``apply_lora(model, settings)`` (optional, before training) -> ``save_model_dir(model, tokenizer, dir)``
 for each checkpoint and the final model -> ``save_trainer_state`` next to it -> on resume
 ``latest_checkpoint(run)`` -> ``load_weights(model, ckpt)`` + ``load_trainer_state(ckpt)``.
 
 A checkpoint directory ``checkpoints/step-<k>/`` holds
 
-- ``model.safetensors``, ``config.json``, tokenizer files: a plain ``save_pretrained`` model (for LoRA runs
-the
+- ``model.safetensors``, ``config.json``, tokenizer files: a plain ``save_pretrained`` model (for LoRA runs the
   adapters are merged into the weights, so scoring and attribution load it like any checkpoint);
 - ``adapter/`` (LoRA runs only): the peft adapter, which is what a resume loads;
 - ``trainer_state.pt``: optimizer, scheduler and RNG states and the data position, written with ``torch.save``
@@ -80,7 +78,8 @@ def merged_state_dict(model: Any) -> dict[str, Any]:
     from peft.tuners.lora import LoraLayer
 
     base = base_model(model)
-    deltas = {name: mod.get_delta_weight(mod.active_adapters[0]) for name, mod in base.named_modules()
+    deltas = {name: mod.get_delta_weight(mod.active_adapters[0])  # type: ignore[attr-defined]
+              for name, mod in base.named_modules()
               if isinstance(mod, LoraLayer)}  # fmt: skip
     out: dict[str, Any] = {}
     for key, value in base.state_dict().items():
@@ -101,12 +100,13 @@ def write_dir_atomic(target: Path, fill: Any) -> Path:
     return target
 
 
-def save_model_dir(model: Any, tokenizer: Any, directory: Path) -> None:
-    """Write ``model`` (merged if LoRA) and ``tokenizer`` with ``save_pretrained`` (safetensors) into
-    ``directory``."""
+def save_model_dir(model: Any, tokenizer: Any, directory: Path, *, merged: bool = True) -> None:
+    """Write ``model`` and ``tokenizer`` with ``save_pretrained`` (safetensors) into ``directory``; a LoRA model
+    is written as ``adapter/`` plus, if ``merged``, the merged weights."""
     directory.mkdir(parents=True, exist_ok=True)
     if is_peft(model):
-        base_model(model).save_pretrained(directory, state_dict=merged_state_dict(model), safe_serialization=True)
+        if merged:
+            base_model(model).save_pretrained(directory, state_dict=merged_state_dict(model), safe_serialization=True)
         model.save_pretrained(directory / "adapter", safe_serialization=True)
     else:
         model.save_pretrained(directory, safe_serialization=True)
@@ -127,9 +127,10 @@ def load_trainer_state(directory: Path) -> dict[str, Any]:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or foreign file: say which and what to do
-        raise TrainingError(f"{path}: cannot read the trainer state ({exc}); delete this checkpoint to "
-                            "resume "
-                            "from an earlier one, or pass --overwrite") from exc  # fmt: skip
+        raise TrainingError(
+            f"{path}: cannot read the trainer state ({exc}); delete this checkpoint to resume from an earlier one, "
+            "or pass --overwrite"
+        ) from exc
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
