@@ -201,7 +201,7 @@ CASES: dict[str, Case] = {
     "corpus-empty-line": Case(_corpus({"de.txt": b"eins\n\ndrei\n", "fa.txt": THREE}), ("de.txt:2", "empty")),
     "corpus-not-utf8": Case(_corpus({"de.txt": b"eins\n\xff\ndrei\n", "fa.txt": THREE}), ("de.txt:2", "UTF-8")),
     "corpus-lang-missing": Case(_corpus({"de.txt": THREE, "fa.txt": THREE}, "de,ko"), ("has no ko",)),
-    "corpus-langs-empty": Case(_corpus({"de.txt": THREE, "fa.txt": THREE}, ""), ("--langs", "no language")),
+    "corpus-langs-empty": Case(_corpus({"de.txt": THREE, "fa.txt": THREE}, ""), ("--langs",)),
     # WVS import
     "wvs-missing-file": Case(_wvs(None), ("wvs.csv", "no such file")),
     "wvs-empty-file": Case(_wvs(""), ("wvs.csv:1", "empty")),
