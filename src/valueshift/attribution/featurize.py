@@ -1,0 +1,95 @@
+"""Featurisation: projected per-example gradients of the training loss and of the targets' values, per checkpoint,
+saved in pieces so a killed run resumes (``RunDir.save_array``).
+
+Lifecycle per checkpoint: load the model (eval mode: no dropout) -> select parameters -> CountSketch -> for each
+chunk of ``chunk_size`` examples: load the piece or compute and save it -> target gradients and values (one
+piece) -> free the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from valueshift.attribution.config import AttributionConfig
+from valueshift.attribution.examples import Checkpoint, TrainingRun
+from valueshift.attribution.grads import example_gradients, select_params, target_gradients
+from valueshift.attribution.projection import CountSketch
+from valueshift.probes.schema import Probe
+from valueshift.progress import progress_bar
+
+__all__ = ["Features", "featurize_checkpoint", "target_values"]
+
+
+@dataclass
+class Features:
+    """Projected gradients at one checkpoint: ``train`` ``(n, k)``, ``targets`` ``(m, k)``, ``values`` ``(m,)``."""
+
+    checkpoint: Checkpoint
+    train: np.ndarray
+    targets: np.ndarray
+    values: np.ndarray
+
+
+def target_values(scorer: Any, targets: Sequence[Sequence[Probe]], context: Sequence[Probe], normalize: str) -> Any:
+    """Closure ``i -> value of target i``: the mean value over the target's templates (a 0-dim tensor)."""
+    from valueshift.scoring.margin import probe_values
+
+    def value(i: int) -> Any:
+        return probe_values(scorer, list(targets[i]), normalize, context=context).mean()
+
+    return value
+
+
+def featurize_checkpoint(
+    run: Any,
+    training: TrainingRun,
+    ckpt: Checkpoint,
+    targets: Sequence[Sequence[Probe]],
+    context: Sequence[Probe],
+    cfg: AttributionConfig,
+    device: Any,
+    *,
+    quiet: bool = True,
+) -> Features:
+    """Features at one checkpoint; pieces already in ``run`` (a :class:`~valueshift.runs.RunDir`) are reused."""
+    import torch
+
+    from valueshift.models import load_model
+    from valueshift.models.kinds import get_kind
+    from valueshift.scoring import make_scorer
+    from valueshift.training.config import ObjectiveSettings
+    from valueshift.training.objectives import objective_for
+
+    n = len(training.examples)
+    chunks = [(s, min(s + cfg.chunk_size, n)) for s in range(0, n, cfg.chunk_size)]
+    pieces = [run.load_array(f"phi-{ckpt.name}-{c:05d}") for c in range(len(chunks))]
+    tgt = run.load_array(f"targets-{ckpt.name}")
+    if tgt is not None and all(p is not None for p in pieces):
+        return Features(ckpt, np.concatenate(pieces), tgt[:, :-1], tgt[:, -1])
+
+    lm = load_model(ckpt.path, device=str(device), dtype="float32")
+    model = lm.model.eval()
+    params = select_params(model, cfg.params)
+    sketch = CountSketch([p.numel() for p in params.values()], cfg.proj_dim, cfg.seed, device)
+    objective = objective_for(lm.kind, lm.tokenizer, ObjectiveSettings(**training.train.get("objective", {})))
+    views = training.views(objective, training.epochs(cfg.views))
+    loss_fn = get_kind(lm.kind).loss_function()
+    with progress_bar(n, f"gradients {ckpt.name}", quiet=quiet) as bar:
+        for c, (start, stop) in enumerate(chunks):
+            if pieces[c] is None:
+                rows = example_gradients(model, loss_fn, views[start:stop], params, objective.pad_id, sketch.project)
+                pieces[c] = torch.stack(list(rows)).cpu().numpy()  # (chunk, k)
+                run.save_array(f"phi-{ckpt.name}-{c:05d}", pieces[c])
+            bar.advance(stop - start)
+    if tgt is None:
+        value = target_values(make_scorer(lm), targets, context, cfg.normalize)
+        g = torch.stack(list(target_gradients(value, len(targets), params, sketch.project))).cpu().numpy()
+        with torch.no_grad():
+            v = np.array([float(value(i)) for i in range(len(targets))])
+        tgt = np.concatenate([g, v[:, None]], axis=1)  # (m, k + 1): features, then the value
+        run.save_array(f"targets-{ckpt.name}", tgt)
+    return Features(ckpt, np.concatenate([p for p in pieces if p is not None]), tgt[:, :-1], tgt[:, -1])

@@ -1,0 +1,140 @@
+"""Linear datamodeling score (LDS; Park et al. 2023): do summed attribution scores predict retrained values?
+
+Lifecycle (``valueshift attribute validate``): read a finished attribution run and its fine-tuning run -> for
+``m < subsets``: keep a random ``fraction`` of the (lang, unit_id) keys (``default_rng([seed, m])``), retrain the
+base model on those examples with the run's own TrainConfig (one piece per subset, so a killed run resumes) and
+measure the targets' values -> per method and target, Spearman between the measured values and the summed scores
+of the kept examples across subsets -> mean over targets with a percentile bootstrap CI over targets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from valueshift.attribution.api import select_targets
+from valueshift.attribution.examples import TrainingRun
+from valueshift.errors import AttributionError
+
+__all__ = ["LDS_COLUMNS", "lds_table", "retrain_values", "subset_masks", "validate"]
+
+LDS_COLUMNS = ["method", "probe_id", "lang", "lds", "ci_low", "ci_high", "n_subsets"]
+
+
+def subset_masks(examples: pd.DataFrame, subsets: int, fraction: float, seed: int) -> np.ndarray:
+    """``(subsets, n)`` booleans: each row keeps ``fraction`` of the distinct (lang, unit_id) keys."""
+    keys = pd.MultiIndex.from_frame(examples[["lang", "unit_id"]])
+    distinct = keys.unique()
+    out = np.zeros((subsets, len(examples)), dtype=bool)
+    for m in range(subsets):
+        pick = np.random.default_rng([seed, m]).permutation(len(distinct))[: max(1, round(fraction * len(distinct)))]
+        out[m] = keys.isin(distinct[np.sort(pick)])
+    return out
+
+
+def retrain_values(training: TrainingRun, keep: np.ndarray, targets: list[Any], context: list[Any],
+                   normalize: str, device: str) -> np.ndarray:  # fmt: skip
+    """Fine-tune the run's base model on the kept examples (same TrainConfig, no checkpoints) -> target values."""
+    import torch
+
+    from valueshift.attribution.featurize import target_values
+    from valueshift.models import load_model
+    from valueshift.scoring import make_scorer
+    from valueshift.seeding import set_seed
+    from valueshift.training.checkpoint import apply_lora
+    from valueshift.training.config import TrainConfig
+    from valueshift.training.objectives import objective_for
+    from valueshift.training.trainer import train
+
+    lm = load_model(str(training.base_model), device=device, dtype="float32")
+    cfg = TrainConfig(**{**training.train, "save_every": 0})
+    objective = objective_for(lm.kind, lm.tokenizer, cfg.objective)
+    set_seed(cfg.seed)
+    net = apply_lora(lm.model, cfg.lora, lm.kind) if cfg.lora else lm.model
+    ids = objective.tokenize(training.examples.loc[keep, "text"].tolist(), cfg.max_length)
+    with tempfile.TemporaryDirectory() as tmp:
+        train(net, lm.tokenizer, objective, ids, Path(tmp), cfg, kind=lm.kind, device=lm.device, resume=False,
+              quiet=True)  # fmt: skip
+    net.eval()
+    value = target_values(make_scorer(lm), targets, context, normalize)
+    with torch.no_grad():
+        return np.array([float(value(i)) for i in range(len(targets))])
+
+
+def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray, values: np.ndarray,
+              targets: list[Any], *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:  # fmt: skip
+    """Per (method, target) Spearman of measured ``values`` ``(M, m)`` with summed scores of kept examples, plus a
+    ``probe_id='all'`` row per method: the mean with a 95% percentile bootstrap CI over targets."""
+    from scipy.stats import spearmanr
+
+    rows = []
+    pos = {(e, lang): i for i, (e, lang) in enumerate(zip(examples["example_id"], examples["lang"], strict=True))}
+    for method, g in influence.groupby("method", sort=False):
+        per = []
+        for t, tg in enumerate(targets):
+            sel = g[(g.probe_id == tg[0].probe_id) & (g.lang == tg[0].lang)]
+            score = np.zeros(len(examples))
+            score[[pos[k] for k in zip(sel.example_id, sel.ft_lang, strict=True)]] = sel.score.to_numpy()
+            predicted = masks.astype(np.float64) @ score  # (M,)
+            r = spearmanr(predicted, values[:, t]).statistic if np.ptp(values[:, t]) > 0 else np.nan
+            per.append(float(r))
+            rows.append({"method": method, "probe_id": tg[0].probe_id, "lang": tg[0].lang, "lds": float(r),
+                         "ci_low": np.nan, "ci_high": np.nan, "n_subsets": len(masks)})  # fmt: skip
+        arr = np.array([r for r in per if np.isfinite(r)])
+        boot = np.random.default_rng(seed).choice(arr, size=(n_boot, len(arr))).mean(axis=1) if len(arr) else arr
+        lo, hi = np.percentile(boot, [2.5, 97.5]) if len(arr) else (np.nan, np.nan)
+        rows.append({"method": method, "probe_id": "all", "lang": "all", "lds": float(arr.mean()) if len(arr)
+                     else np.nan, "ci_low": float(lo), "ci_high": float(hi), "n_subsets": len(masks)})  # fmt: skip
+    return pd.DataFrame(rows, columns=LDS_COLUMNS)
+
+
+def validate(
+    attribution: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    subsets: int = 10,
+    fraction: float = 0.5,
+    seed: int = 0,
+    device: str = "auto",
+    overwrite: bool = False,
+) -> Path:
+    """LDS of every method in a finished attribution run; writes ``lds.parquet`` (``LDS_COLUMNS``) into ``out``."""
+    from valueshift.models.loading import resolve_device
+    from valueshift.probes import load_probes
+    from valueshift.runs import RunDir, running
+
+    src = Path(attribution)
+    manifest_path = src / "manifest.json"
+    if not (src / "influence.parquet").is_file() or not manifest_path.is_file():
+        raise AttributionError(f"{src}: not a finished attribution run (no influence.parquet); run attribute first")
+    if subsets < 3 or not 0 < fraction < 1:
+        raise AttributionError(f"subsets={subsets}, fraction={fraction}: need subsets >= 3 and 0 < fraction < 1")
+    manifest = json.loads(manifest_path.read_text())
+    cfg = manifest["config"]
+    training = TrainingRun.load(manifest["run"])
+    probe_set = load_probes(cfg["probes"], cfg["langs"])
+    targets = select_targets(probe_set.probes, cfg["targets"])
+    dev = str(resolve_device(device))
+    config = {"attribution": manifest.get("run_key"), "subsets": subsets, "fraction": fraction, "seed": seed}
+    inputs = {"attribution": str(manifest.get("outputs_sha256"))}
+    rd = RunDir.open(out, command="attribute-validate", config=config, inputs=inputs, overwrite=overwrite)
+    with running(rd):
+        masks = subset_masks(training.examples, subsets, fraction, seed)
+        values = []
+        for m in range(subsets):
+            v = rd.load_array(f"values-{m:03d}")
+            if v is None:
+                v = retrain_values(training, masks[m], targets, probe_set.probes, cfg["normalize"], dev)
+                rd.save_array(f"values-{m:03d}", v)
+            values.append(v)
+        table = lds_table(pd.read_parquet(src / "influence.parquet"), training.examples, masks, np.stack(values),
+                          targets, seed=seed)  # fmt: skip
+        rd.write_table("lds.parquet", table)
+        rd.finish(n_targets=len(targets), subsets=subsets)
+    return Path(out)

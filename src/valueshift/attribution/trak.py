@@ -1,0 +1,83 @@
+"""TRAK scores and the gradient baselines (TracIn, gradient cosine) from projected features.
+
+Notation per checkpoint ``c``: ``Phi_c`` ``(n, k)`` holds the projected gradients of the *training loss* of the
+``n`` training examples, ``G_c`` ``(m, k)`` those of the ``m`` targets' values (:mod:`valueshift.scoring.margin`).
+
+TRAK (Park et al. 2023): ``tau_c = - G_c (Phi_c^T Phi_c + lambda_c I)^{-1} Phi_c^T``, averaged over checkpoints.
+The minus sign is a convention: a gradient step on example ``z`` changes a target value ``f`` by
+``-lr * grad f . grad loss_z``, so with loss gradients a *positive* score means "training on this example moves
+the value up" (toward ``answer_pos``), negative means toward ``answer_neg``.
+
+``lambda_c = damping * trace(Phi_c^T Phi_c) / k``: a fixed fraction of the mean eigenvalue, so the ridge scales
+with the gradients (which shrink as training converges) instead of being an absolute number that is negligible
+for one checkpoint and dominant for another. With ``k > n`` the kernel has rank ``n`` and ``lambda -> 0`` gives
+garbage (the traker bug STUDY.md reports); :func:`trak_scores` warns then.
+
+``Q``: TRAK weights training examples by ``Q = diag(1 - p_z)``, derived for a logistic margin
+``f = log(p / (1 - p))`` of one label. A training example here is a sequence with many tokens and no single
+``p``, so valueshift uses ``Q = I`` (the loss gradient already carries each token's ``1 - p`` factor).
+
+TracIn (Pruthi et al. 2020, TracInCP with random projection): ``- sum_c lr_c G_c Phi_c^T`` with the learning
+rate of the checkpoint's step from ``train_log.jsonl``. Gradient cosine: ``- mean_c cos(G_c, Phi_c)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["cosine_scores", "ridge", "tracin_scores", "trak_scores"]
+
+
+def ridge(phi: np.ndarray, damping: float) -> float:
+    """``lambda = damping * trace(Phi^T Phi) / k`` (trace = squared Frobenius norm of ``Phi``)."""
+    k = phi.shape[1]
+    return float(damping * np.square(phi, dtype=np.float64).sum() / k)
+
+
+def trak_scores(
+    phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], damping: float = 1e-3, *, lam: float | None = None
+) -> np.ndarray:
+    """TRAK scores ``(m, n)`` averaged over checkpoints; see the module docstring for the formula and sign.
+
+    ``lam`` replaces the relative ridge by an absolute one (to compare feature spaces of different ``k``)."""
+    out = None
+    for phi, g in zip(phis, targets, strict=True):
+        phi64, g64 = phi.astype(np.float64), g.astype(np.float64)  # (n, k), (m, k)
+        n, k = phi64.shape
+        lam_c = ridge(phi64, damping) if lam is None else lam
+        # tiny: below 1e-4 of the mean non-zero eigenvalue trace/n, where the n-rank kernel's null space blows up
+        if k > n and lam_c < 1e-4 * float(np.square(phi64).sum()) / n:
+            warnings.warn(
+                f"proj_dim {k} > {n} training examples with damping {damping}: the kernel is singular and the "
+                "scores are noise; raise damping or lower proj_dim",
+                stacklevel=2,
+            )
+        kernel = phi64.T @ phi64 + lam_c * np.eye(k)  # (k, k)
+        # solve instead of inverting: (K^-1 G^T)^T Phi^T
+        s = -np.linalg.solve(kernel, g64.T).T @ phi64.T  # (m, n)
+        out = s if out is None else out + s
+    assert out is not None, "at least one checkpoint is needed"
+    return out / len(phis)
+
+
+def tracin_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], lrs: Sequence[float]) -> np.ndarray:
+    """TracInCP ``(m, n)``: ``- sum_c lr_c G_c Phi_c^T``."""
+    return -sum(
+        lr * (g.astype(np.float64) @ p.astype(np.float64).T) for p, g, lr in zip(phis, targets, lrs, strict=True)
+    )
+
+
+def cosine_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.ndarray:
+    """Gradient cosine ``(m, n)``: ``- mean_c cos(G_c, Phi_c)``."""
+    total = None
+    for p, g in zip(phis, targets, strict=True):
+        p64, g64 = p.astype(np.float64), g.astype(np.float64)
+        pn = p64 / np.maximum(np.linalg.norm(p64, axis=1, keepdims=True), 1e-30)
+        gn = g64 / np.maximum(np.linalg.norm(g64, axis=1, keepdims=True), 1e-30)
+        s = -(gn @ pn.T)
+        total = s if total is None else total + s
+    assert total is not None, "at least one checkpoint is needed"
+    return total / len(phis)
