@@ -9,7 +9,6 @@ and after. Model cases derive broken directories from the session's tiny mT5; no
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import shutil
 from collections.abc import Callable
@@ -273,17 +272,6 @@ def test_arora_hofstede_refuses_the_shared_wvs_folder(
     assert not out.exists()
 
 
-def _cli_writes_wvs_atomically() -> bool:
-    from valueshift.cli import human
-
-    return "write_wvs_tables" in inspect.getsource(human)
-
-
-@pytest.mark.xfail(
-    not _cli_writes_wvs_atomically(),
-    reason="cli/human.py still writes the two WVS tables one after the other (use reference.write_wvs_tables)",
-    strict=False,
-)
 def test_import_wvs_second_file_failure_leaves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = tmp_path / "wvs.csv"
     csv.write_text("B_COUNTRY_ALPHA,W_WEIGHT,Q1\nDEU,1,2\nIRN,1,3\n", encoding="utf-8")

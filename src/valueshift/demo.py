@@ -13,55 +13,44 @@ weights are random, so the numbers mean nothing; the point is that every code pa
 
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 from typing import Any
-
-from valueshift.runs import read_manifest
 
 __all__ = ["run_demo"]
 
 FINETUNE_LANGS = "fa,ko,hi,ru"
 
 
-def _done(path: Path) -> bool:
-    manifest = read_manifest(path) if path.is_dir() else None
-    return bool(manifest and manifest.get("status") == "done")
-
-
 def run_demo(out: Path, *, size: str = "small", seed: int = 0, quiet: bool = False) -> Path:
-    """Run the demo pipeline into ``out`` and return the analysis directory."""
+    """Run the demo pipeline into ``out`` and return the analysis directory.
+
+    Every stage is a keyed run directory, so a rerun reuses finished stages and resumes an interrupted one.
+    """
     from rich.console import Console
 
     from valueshift.analysis import AnalysisConfig, analyze
     from valueshift.models import build_tiny_model
-    from valueshift.scoring import run_probe
+    from valueshift.report import write_figures
+    from valueshift.scoring import ProbeConfig, run_probe
     from valueshift.training import finetune
 
     console = Console(stderr=True, quiet=quiet)
-    out.mkdir(parents=True, exist_ok=True)
     model = out / "model"
     if not (model / "config.json").is_file():
         console.print(f"[bold]1/5[/] building a {size} mT5 (seed {seed})")
-        build_tiny_model(model, size=size, seed=seed, overwrite=True)  # type: ignore[arg-type]
-    stages = [
-        ("2/5 probing the base model", out / "base", lambda d: run_probe(
-            str(model), "builtin-wvs", d, average_templates=True, quiet=quiet)),
-        ("3/5 fine-tuning (multilingual, fa ko hi ru)", out / "finetune", lambda d: finetune(
-            str(model), "builtin:sample", FINETUNE_LANGS, 150, "multi", d, epochs=2, seed=seed, quiet=quiet)),
-        ("4/5 probing the tuned model", out / "tuned", lambda d: run_probe(
-            str(out / "finetune" / "multi"), "builtin-wvs", d, average_templates=True, quiet=quiet)),
-    ]  # fmt: skip
-    for title, path, step in stages:
-        marker = path / "multi" if path.name == "finetune" else path
-        if _done(marker):
-            console.print(f"[dim]{title}: done earlier, reused[/]")
-            continue
-        console.print(f"[bold]{title}[/]")
-        step(path)
-    console.print("[bold]5/5 analysing shifts, similarity and human alignment[/]")
-    result = analyze(out / "base", [out / "tuned"], out / "analysis", labels=["multi"], config=AnalysisConfig(),
-                     overwrite=True)  # fmt: skip
+        build_tiny_model(model, size=size, seed=seed)  # type: ignore[arg-type]
+    console.print("[bold]2/5[/] probing the base model")
+    base = ProbeConfig.build(model=str(model), probes="builtin-wvs", average_templates=True)
+    run_probe(base, out / "base", quiet=quiet)
+    console.print("[bold]3/5[/] fine-tuning (multilingual, fa ko hi ru)")
+    [tuned_model] = finetune(str(model), "builtin:sample", FINETUNE_LANGS, 150, "multi", out / "finetune", epochs=2,
+                             seed=seed, quiet=quiet)  # fmt: skip
+    console.print("[bold]4/5[/] probing the tuned model")
+    run_probe(base.model_copy(update={"model": str(tuned_model)}), out / "tuned", quiet=quiet)
+    console.print("[bold]5/5[/] analysing shifts, similarity and human alignment")
+    result = analyze(out / "base", [out / "tuned"], out / "analysis", labels=["multi"], config=AnalysisConfig())
+    write_figures(out / "analysis")
     console.print(_summary_table(result))
     console.print(f"tables and figures: {out / 'analysis'}")
     return out / "analysis"
@@ -87,16 +76,10 @@ def _summary_table(result: Any) -> Any:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m valueshift.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("runs/demo"))
-    parser.add_argument("--size", default="small", choices=["tiny", "small"])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args()
+    """``python -m valueshift.demo [OPTIONS]`` is ``valueshift demo [OPTIONS]`` (one argument parser)."""
     from valueshift.cli import main as cli_main
 
-    cli_main(["demo", "--out", str(args.out), "--size", args.size, "--seed", str(args.seed)]
-             + (["--quiet"] if args.quiet else []))  # fmt: skip
+    cli_main(["demo", *sys.argv[1:]])
 
 
 if __name__ == "__main__":

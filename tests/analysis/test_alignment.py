@@ -44,7 +44,7 @@ def test_model_items_orient_and_average() -> None:
 def test_language_rows_match_scipy_and_agreement() -> None:
     f = probe_table_from_frame(make_table(LANGS, moral=True)).frame
     human = _human_from_model(f, noise=0.3)
-    res = human_alignment({"base": f}, human, lang_country=COUNTRIES, rng=np.random.default_rng(0))
+    res = human_alignment({"base": f}, human, lang_country=COUNTRIES, seed=0)
     row = res[(res["scope"] == "language") & (res["lang"] == "ko")].iloc[0]
     m = model_items(f).query("lang == 'ko'").set_index("item")["value"]
     h = human.values.query("country == 'South Korea'").set_index("item")["value"].reindex(m.index)
@@ -58,7 +58,7 @@ def test_perfect_human_agreement_and_matrix_row() -> None:
     f = probe_table_from_frame(make_table(LANGS, moral=True)).frame
     human = _human_from_model(f, noise=0.0)
     sims = {"base": similarity_matrix(build_profiles(f))}
-    res = human_alignment({"base": f}, human, sims, lang_country=COUNTRIES, n_perm=99, rng=np.random.default_rng(0))
+    res = human_alignment({"base": f}, human, sims, lang_country=COUNTRIES, n_perm=99, seed=0)
     lang_rows = res[res["scope"] == "language"]
     assert np.allclose(lang_rows["pearson_r"], 1.0) and np.allclose(lang_rows["agreement"], 1.0)
     mat = res[res["scope"] == "matrix"].iloc[0]
@@ -69,7 +69,7 @@ def test_unmapped_language_and_missing_country_give_nan_rows() -> None:
     f = probe_table_from_frame(make_table(("de", "xx"), moral=True).replace({"lang": {"xx": "el"}})).frame
     human = _human_from_model(f[f["lang"] == "de"], noise=0.1)
     res = human_alignment({"base": f}, human, lang_country={"de": "Germany", "el": None},
-                          rng=np.random.default_rng(0))  # fmt: skip
+                          seed=0)  # fmt: skip
     el = res[res["lang"] == "el"].iloc[0]
     assert np.isnan(el["pearson_r"]) and el["note"] == "no country mapped"
 
@@ -99,13 +99,12 @@ def _vsm_frame(langs: tuple[str, ...]) -> pd.DataFrame:
 
 
 def test_hofstede_source_compares_standardised_dimensions() -> None:
-    pytest.importorskip("valueshift.probes.hofstede")
     f = _vsm_frame(LANGS)
     hof = pd.DataFrame({"country": ["Germany", "Iran", "South Korea", "Turkey"], "pdi": [35, 58, 60, 66],
                         "idv": [67, 41, 18, 37], "mas": [66, 43, 39, 45], "uai": [65, 59, 85, 85],
                         "lto": [83, 14, 100, 46], "ivr": [40, 40, 29, 49]})  # fmt: skip
     human = HumanReference("hofstede", hof.melt(id_vars="country", var_name="item"), "hofstede")
-    res = human_alignment({"base": f}, human, lang_country=COUNTRIES, rng=np.random.default_rng(0))
+    res = human_alignment({"base": f}, human, lang_country=COUNTRIES, seed=0)
     items = res[res["scope"] == "item"].set_index("item")
     assert set(items.index) == {"pdi", "idv", "mas", "uai", "lto", "ivr"}
     m = model_items(f, "hofstede").pivot(index="lang", columns="item", values="value").loc[list(LANGS), "idv"]
@@ -117,13 +116,13 @@ def test_cultural_distance_against_numpy() -> None:
     hof = pd.DataFrame({"country": list("ABCDEFGH"), **{d: np.random.default_rng(i).normal(50, 20, 8)
                         for i, d in enumerate(["pdi", "idv", "mas", "uai", "lto", "ivr"])}})  # fmt: skip
     mapping = {"fa": "A", "ko": "B", "hi": "C"}
-    pairs, summary = cultural_distance(["fa", "ko", "hi"], hof, mapping, n_draws=500, rng=np.random.default_rng(0))
+    pairs, summary = cultural_distance(["fa", "ko", "hi"], hof, mapping, n_draws=500, seed=0)
     z = hof.set_index("country")
     z = (z - z.mean()) / z.std(ddof=0)
     assert pairs.iloc[0]["distance"] == pytest.approx(np.linalg.norm(z.loc["A"] - z.loc["B"]))
     assert summary["mean_distance"] == pytest.approx(pairs["distance"].mean())
     assert 0 <= summary["percentile"] <= 1 and summary["n_countries_pool"] == 8
-    pairs2, s2 = cultural_distance(["fa", "xx"], hof, {"fa": "A"}, rng=np.random.default_rng(0))
+    pairs2, s2 = cultural_distance(["fa", "xx"], hof, {"fa": "A"}, seed=0)
     assert np.isnan(pairs2["distance"].item()) and np.isnan(s2["mean_distance"])
 
 
@@ -131,7 +130,7 @@ def test_probes_without_direction_give_nan_language_rows() -> None:
     f = probe_table_from_frame(make_table(("de", "fa"), moral=True)).frame
     human = _human_from_model(f, noise=0.1)
     res = human_alignment({"base": f.assign(direction=np.nan)}, human, lang_country=COUNTRIES,
-                          rng=np.random.default_rng(0))  # fmt: skip
+                          seed=0)  # fmt: skip
     rows = res[res["scope"] == "language"]
     assert list(rows["lang"]) == ["de", "fa"] and rows["pearson_r"].isna().all() and (rows["n"] == 0).all()
     assert rows["note"].str.contains("direction unknown").all()

@@ -26,7 +26,7 @@ def _shift(df: pd.DataFrame, lang: str, c: float, mask: pd.Series | None = None)
 
 
 def _alignment(frame: pd.DataFrame, human: HumanReference) -> pd.DataFrame:
-    res = human_alignment({"base": frame}, human, lang_country=COUNTRIES, n_perm=9, rng=np.random.default_rng(0))
+    res = human_alignment({"base": frame}, human, lang_country=COUNTRIES, n_perm=9, seed=0)
     return res[res["scope"] == "language"].set_index("lang")
 
 
@@ -34,7 +34,7 @@ def _alignment(frame: pd.DataFrame, human: HumanReference) -> pd.DataFrame:
 def test_center_removes_a_planted_language_wide_lean(as_probe_table: bool) -> None:
     raw = make_table(LANGS, n_pairs=40, n_groups=2, moral=True)
     shifted = _shift(raw, "ko", 3.0)
-    if as_probe_table:  # the pipeline's frames: templates averaged, no answer_neg column
+    if as_probe_table:  # the pipeline's frames: templates averaged (answer_neg kept to tell pairs from options)
         raw, shifted = probe_table_from_frame(raw).frame, probe_table_from_frame(shifted).frame
     center, none = ProfileOptions(calibrate="center"), ProfileOptions()
     p_raw, p_shift = build_profiles(raw, center), build_profiles(shifted, center)
@@ -45,7 +45,7 @@ def test_center_removes_a_planted_language_wide_lean(as_probe_table: bool) -> No
     assert np.abs(s_none.loc["ko"].drop("ko")).max() > 0.05
     # every language's two-answer probes have mean 0 after centring
     cal = calibrate_values(shifted, "center")
-    pairs = cal[cal["group"].isna()] if not as_probe_table else cal
+    pairs = cal[cal["group"].isna()]
     np.testing.assert_allclose(pairs.groupby("lang")["value"].mean(), 0.0, atol=1e-12)
 
     # human figures that the unshifted raw values match in sign item by item

@@ -89,13 +89,19 @@ def test_bad_input_exits_2_and_creates_nothing(tmp_path: Path, capsys: pytest.Ca
     assert not out.exists()
 
 
-def test_finished_run_is_refused_without_overwrite(tmp_path: Path) -> None:
+def test_finished_run_is_reused_and_other_settings_refused(tmp_path: Path) -> None:
     base = make_table(("de", "fa"))
     b, t = write_run(base, tmp_path / "base"), write_run(perturb(base, seed=1), tmp_path / "tuned")
     args = ["analyze", "--base", str(b), "--tuned", str(t), "--out", str(tmp_path / "an"), "--no-figures"]
     assert _run(args) == 0
-    assert _run(args) == 2
-    assert _run([*args, "--overwrite"]) == 0
+    before = (tmp_path / "an" / "shifts.parquet").stat().st_mtime_ns
+    assert _run(args) == 0  # same key: read back, not recomputed
+    assert (tmp_path / "an" / "shifts.parquet").stat().st_mtime_ns == before
+    assert _run([*args, "--threshold", "0.7"]) == 2  # other settings over a finished run
+    assert _run([*args, "--threshold", "0.7", "--overwrite"]) == 0
+    # the tuned table's content changed: a finished analysis of the old content is stale, not reused
+    write_run(perturb(base, seed=2), tmp_path / "tuned")
+    assert _run([*args, "--threshold", "0.7"]) == 2
 
 
 def test_bad_human_parquet_is_an_error_before_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

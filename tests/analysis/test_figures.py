@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from _synth import make_table, perturb
 
-from valueshift.analysis import AnalysisConfig, analyze
+from valueshift.analysis import AnalysisConfig, analyze, read_result
 from valueshift.report import (
     alignment_bars,
     save_figure,
@@ -21,11 +21,19 @@ LANGS = ("de", "fa", "ko", "tr")
 
 
 @pytest.fixture(scope="module")
-def result() -> object:
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished analysis run directory: the report layer reads files, not analysis objects."""
     base = make_table(LANGS, moral=True)
     tuned = [perturb(base, seed=1, sd=0.6), perturb(base, seed=2, sd=0.6), perturb(base, seed=3, sd=0.3)]
-    cfg = AnalysisConfig(figures=False, n_perm=99, n_boot=100, finetune_langs=())
-    return analyze(base, tuned, labels=["fa", "fa", "multi"], config=cfg)
+    cfg = AnalysisConfig(n_perm=99, n_boot=100, finetune_langs=())
+    out = tmp_path_factory.mktemp("figures") / "an"
+    analyze(base, tuned, out, labels=["fa", "fa", "multi"], config=cfg)
+    return out
+
+
+@pytest.fixture(scope="module")
+def result(run_dir: Path) -> object:
+    return read_result(run_dir)
 
 
 def _ticks(ax: object) -> list[str]:
@@ -56,8 +64,8 @@ def test_shift_bars_distributions_and_alignment(result: object) -> None:
     assert legend == ["base", "fa", "multi"]
 
 
-def test_files_are_written_non_empty(result: object, tmp_path: Path) -> None:
-    files = write_figures(result, tmp_path)  # type: ignore[arg-type]
+def test_files_are_written_non_empty(run_dir: Path, tmp_path: Path) -> None:
+    files = write_figures(run_dir, tmp_path)
     names = sorted(f.name for f in files)
     assert "similarity_fa_pearson.png" in names and "alignment.svg" in names
     assert len(names) == 2 * (4 + 3)  # 2 conditions x 2 methods heatmaps + 3 others, png + svg

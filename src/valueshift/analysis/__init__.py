@@ -11,8 +11,10 @@ Entry point :func:`analyze` (CLI ``valueshift analyze``); the lifecycle is in
 from __future__ import annotations
 
 from valueshift.analysis.alignment import HumanReference, human_alignment, load_human, model_items
+from valueshift.analysis.config import AnalysisConfig
 from valueshift.analysis.distance import cultural_distance
-from valueshift.analysis.pipeline import AnalysisConfig, AnalysisResult, analyze, run_analysis
+from valueshift.analysis.output import read_result, run_analysis
+from valueshift.analysis.pipeline import AnalysisResult, analyze, compute_analysis
 from valueshift.analysis.profiles import ProfileOptions, build_profiles
 from valueshift.analysis.shifts import (
     DEFAULT_ALPHA,
@@ -48,6 +50,7 @@ __all__ = [
     "bootstrap_mean_ci",
     "build_profiles",
     "check_tables_match",
+    "compute_analysis",
     "compute_shifts",
     "correlate",
     "cultural_distance",
@@ -59,6 +62,7 @@ __all__ = [
     "model_items",
     "preservation",
     "probe_table_from_frame",
+    "read_result",
     "run_analysis",
     "shift_consistency",
     "sign_flip_test",

@@ -21,7 +21,7 @@ Sources:
     WVS-7 moral items Q177-Q195 per country in [-1, 1] (Ramezani & Xu 2023); midpoint 0.
 ``hofstede``
     Hofstede's six dimensions; model dimensions come from the VSM probes through
-    :func:`valueshift.probes.hofstede.hofstede_indices`. The VSM index constants are arbitrary (Hofstede &
+    :func:`valueshift.analysis.hofstede.hofstede_indices`. The VSM index constants are arbitrary (Hofstede &
     Minkov 2013, sec. 4), so both sides are z-scored per dimension across the analysed languages' countries;
     correlations are then over the 6 dimensions per language, agreement compares sides of the sample mean,
     and ``scope = "item"`` rows correlate one dimension across languages.
@@ -51,6 +51,7 @@ import pandas as pd
 
 from valueshift.analysis.stats import correlate, mantel
 from valueshift.errors import AnalysisError
+from valueshift.seeding import keyed_rng
 
 __all__ = ["HumanReference", "human_alignment", "load_human", "model_items"]
 
@@ -130,7 +131,7 @@ def model_items(frame: pd.DataFrame, kind: str = "items") -> pd.DataFrame:
         ``lang, item, value``.
     """
     if kind == "hofstede":
-        from valueshift.probes.hofstede import hofstede_indices, item_means_from_probe_scores
+        from valueshift.analysis.hofstede import hofstede_indices, item_means_from_probe_scores
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -155,7 +156,7 @@ def human_alignment(
     *,
     lang_country: dict[str, str | None],
     n_perm: int = 9999,
-    rng: np.random.Generator,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Alignment rows for every condition (``base`` included).
 
@@ -170,6 +171,8 @@ def human_alignment(
         (Pearson correlation of the countries' item vectors) by a Mantel test (``scope = "matrix"``).
     lang_country
         Language → country (None: unmapped, gives a NaN row).
+    n_perm, seed
+        Mantel permutations, drawn from the stream keyed by ``(seed, "alignment", source, condition)``.
 
     Returns
     -------
@@ -224,6 +227,7 @@ def human_alignment(
                              "n": n, "pearson_r": pr, "pearson_p": pp, "spearman_r": sr,
                              "spearman_p": sp})  # fmt: skip
         if similarity is not None and cond in similarity:
+            rng = keyed_rng(seed, "alignment", human.name, cond)
             rows.append(_matrix_row(human, cond, similarity[cond], h, pairs, n_perm, rng))
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["n"] = out["n"].fillna(0).astype(int)

@@ -23,9 +23,10 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-__all__ = ["cultural_distance"]
+from valueshift.reference.tables import HOFSTEDE_DIMENSIONS
+from valueshift.seeding import keyed_rng
 
-DIMENSIONS = ("pdi", "idv", "mas", "uai", "lto", "ivr")
+__all__ = ["cultural_distance"]
 
 
 def cultural_distance(
@@ -34,7 +35,7 @@ def cultural_distance(
     lang_country: dict[str, str | None],
     *,
     n_draws: int = 9999,
-    rng: np.random.Generator,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Pairwise distances between the languages' countries and how diverse the set is.
 
@@ -55,8 +56,8 @@ def cultural_distance(
         ``pairs``: ``lang_a, lang_b, country_a, country_b, distance`` (NaN when a country lacks scores);
         ``summary``: ``mean_distance, percentile, p_diverse, n_countries_pool, n_langs``.
     """
-    pool = hofstede.dropna(subset=list(DIMENSIONS)).drop_duplicates("country").set_index("country")
-    z = pool[list(DIMENSIONS)].astype(float)
+    pool = hofstede.dropna(subset=list(HOFSTEDE_DIMENSIONS)).drop_duplicates("country").set_index("country")
+    z = pool[list(HOFSTEDE_DIMENSIONS)].astype(float)
     z = (z - z.mean()) / z.std(ddof=0).replace(0.0, np.nan)  # (C, 6)
     rows = []
     for a, b in combinations(langs, 2):
@@ -75,6 +76,7 @@ def cultural_distance(
     obs = float(pairs["distance"].mean())
     x = z.to_numpy()  # (C, 6)
     full = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(-1))  # (C, C)
+    rng = keyed_rng(seed, "cultural_distance", *sorted(langs))
     draws = np.array([rng.choice(len(x), size=k, replace=False) for _ in range(n_draws)])  # (D, k)
     i, j = np.triu_indices(k, k=1)
     means = full[draws[:, i], draws[:, j]].mean(axis=1)  # (D,)

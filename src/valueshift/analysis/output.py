@@ -1,20 +1,30 @@
-"""Writing an :class:`~valueshift.analysis.pipeline.AnalysisResult` into a run directory."""
+"""An analysis as a run directory: :func:`run_analysis` writes, :func:`read_result` reads back.
+
+The run key covers the :class:`~valueshift.analysis.config.AnalysisConfig` and the *content* of every input
+table with its condition label, so a cached analysis is reused exactly when nothing it depends on changed.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from valueshift.runs import RunDir, file_fingerprint, running
+import pandas as pd
+
+from valueshift.runs import RunDir, Status, running
 
 if TYPE_CHECKING:
-    from valueshift.analysis.pipeline import AnalysisConfig, AnalysisResult
+    from valueshift.analysis.config import AnalysisConfig
+    from valueshift.analysis.pipeline import AnalysisResult
     from valueshift.analysis.tables import ProbeTable
 
-__all__ = ["TABLES", "write_result"]
+__all__ = ["COMMAND", "TABLES", "read_result", "run_analysis", "table_fingerprint"]
 
+COMMAND = "analyze"
 # file name -> AnalysisResult attribute
 TABLES: dict[str, str] = {
     "shifts.parquet": "shifts",
@@ -27,39 +37,53 @@ TABLES: dict[str, str] = {
 }
 
 
-def write_result(
-    result: AnalysisResult,
+def table_fingerprint(table: ProbeTable) -> str:
+    """Content hash of a probe table's rows (independent of file paths and parquet metadata)."""
+    frame = table.frame
+    h = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def read_result(run_dir: str | os.PathLike[str]) -> AnalysisResult:
+    """The tables and summary of a finished analysis run directory."""
+    from valueshift.analysis.pipeline import AnalysisResult
+
+    path = Path(run_dir)
+    tables = {attr: pd.read_parquet(path / name) for name, attr in TABLES.items()}
+    summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    files = [path / name for name in [*TABLES, "summary.json"]]
+    return AnalysisResult(**tables, summary=summary, out=path, files=files)
+
+
+def run_analysis(
+    config: AnalysisConfig,
+    base: ProbeTable,
+    tuned: Sequence[ProbeTable],
     out: str | os.PathLike[str],
     *,
-    config: AnalysisConfig,
     overwrite: bool = False,
-    inputs: Sequence[ProbeTable] = (),
-) -> list[Path]:
-    """Write every table, ``summary.json`` and (if ``config.figures``) ``figures/*.png|svg`` atomically.
+    wait: bool = False,
+) -> AnalysisResult:
+    """Analyse into the run directory ``out`` (or read a finished run with the same key back)."""
+    from valueshift.analysis.pipeline import compute_analysis
+    from valueshift.progress import note
 
-    Returns the written paths and records them on ``result`` (``out``, ``files``).
-    """
-    fingerprints = {}
-    for t in inputs:
-        key = f"{t.label}:{t.source}"
-        fingerprints[key] = file_fingerprint(t.source) if Path(t.source).is_file() else "<memory>"
-    run = RunDir.open(
-        out,
-        command="analyze",
-        config=config.to_dict(),
-        overwrite=overwrite,
-        inputs=fingerprints,
-        seed=config.seed,
-    )
+    inputs = {f"base:{base.label}": table_fingerprint(base)}
+    inputs.update({f"tuned[{i}]:{t.label}": table_fingerprint(t) for i, t in enumerate(tuned)})
+    job: dict[str, Any] = {"command": COMMAND, "config": config.to_json(), "inputs": inputs}
+    found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
+    if found.status is Status.DONE and not overwrite:
+        note(f"{out}: up to date (a finished analysis with this key); pass --overwrite to recompute")
+        return read_result(out)
+    result = compute_analysis(base, tuned, config)
+    run = RunDir.open(out, **job, overwrite=overwrite, wait=wait, seed=config.seed)
     files: list[Path] = []
     with running(run):
         for name, attr in TABLES.items():
             files.append(run.write_table(name, getattr(result, attr)))
         files.append(run.write_json("summary.json", result.summary))
-        if config.figures:
-            from valueshift.report.figures import write_figures
-
-            files.extend(write_figures(result, run.path / "figures"))
-        run.finish(outputs=[str(f.relative_to(run.path)) for f in files])
+        sources = {k: t.source for k, t in zip(inputs, [base, *tuned], strict=True)}
+        run.finish(outputs=[f.name for f in files], sources=sources)
     result.out, result.files = run.path, files
-    return files
+    return result

@@ -35,6 +35,7 @@ import pandas as pd
 
 from valueshift.analysis.stats import bh_fdr, bootstrap_mean_ci, correlate, sign_flip_test
 from valueshift.analysis.tables import ProbeTable, stack_values
+from valueshift.seeding import keyed_rng
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -78,7 +79,7 @@ def compute_shifts(
     n_boot: int = DEFAULT_N_BOOT,
     n_perm: int = DEFAULT_N_PERM,
     ci_level: float = 0.95,
-    rng: np.random.Generator | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Shift rows of one fine-tuning condition.
 
@@ -96,8 +97,9 @@ def compute_shifts(
         FDR level: ``significant = q_value < alpha``; default 0.05.
     n_boot, n_perm, ci_level
         Bootstrap resamples (default 2000), random sign patterns beyond 12 seeds (default 9999), CI level.
-    rng
-        Seeded generator (``numpy.random.default_rng(seed)``); a fixed default of seed 0 when None.
+    seed
+        Resampling draws come from the stream keyed by ``(seed, "shifts", condition)``, so a condition's CIs and
+        p-values do not depend on which other conditions are analysed with it.
 
     Returns
     -------
@@ -106,7 +108,7 @@ def compute_shifts(
         value_base, value_tuned, delta, delta_oriented, abs_delta, flipped, shifted, n_seeds, delta_sd,
         ci_low, ci_high, p_value, q_value, significant``. ``flipped``/``significant`` are nullable booleans.
     """
-    rng = rng if rng is not None else np.random.default_rng(0)
+    rng = keyed_rng(seed, "shifts", condition)
     frame, tuned = stack_values(base, seeds)  # tuned: (N, S)
     vb = frame["value"].to_numpy(float)
     d = tuned - vb[:, None]  # (N, S) per-seed deltas

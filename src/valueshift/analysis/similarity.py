@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from valueshift.analysis.stats import Method, correlate, mantel
+from valueshift.seeding import keyed_rng
 
 __all__ = ["METHODS", "preservation", "similarity_matrix", "similarity_table"]
 
@@ -85,13 +86,14 @@ def preservation(
     methods: Sequence[Method] = METHODS,
     *,
     n_perm: int = 9999,
-    rng: np.random.Generator,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """How well fine-tuning preserves the cross-language similarity structure.
 
     For each condition and correlation type, a Pearson Mantel test between the base and tuned similarity
     matrices (:func:`~valueshift.analysis.stats.mantel`, one-sided, ``n_perm`` permutations or exact below
-    ``n! <= n_perm``). With fewer than 3 languages the row is NaN.
+    ``n! <= n_perm``). With fewer than 3 languages the row is NaN. Permutations come from the stream keyed by
+    ``(seed, "preservation", condition, method)``: one condition's p-value does not depend on the others.
 
     Returns
     -------
@@ -103,6 +105,7 @@ def preservation(
         mb = similarity_matrix(base, method)
         for cond, prof in tuned.items():
             mt = similarity_matrix(prof, method).loc[mb.index, mb.columns]
+            rng = keyed_rng(seed, "preservation", cond, method)
             res = mantel(mb.to_numpy(), mt.to_numpy(), n_perm=n_perm, rng=rng)
             iu = np.triu_indices(len(mb), k=1)
             diff = np.abs(mt.to_numpy()[iu] - mb.to_numpy()[iu])

@@ -12,7 +12,7 @@ averaged first (Choenni et al. 2024, sec. 3 score each probe once; paraphrases a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,12 +56,15 @@ class ProbeTable:
         Condition label (tuned tables) or ``base``.
     manifest
         The run's ``manifest.json`` if there is one, else ``{}``.
+    bias
+        The run's answer-bias table (``probe_bias.parquet``) if there is one.
     """
 
     frame: pd.DataFrame
     source: str = "<memory>"
     label: str = "base"
     manifest: dict[str, Any] = field(default_factory=dict)
+    bias: pd.DataFrame | None = None
 
     @property
     def langs(self) -> list[str]:
@@ -113,8 +116,12 @@ def probe_table_from_frame(
             work[col] = None
     work["value"] = pd.to_numeric(work["value"], errors="coerce").astype(float)
     agg: dict[str, Any] = {"value": "mean", **{c: "first" for c in _META}}
-    if "model" in work.columns:
-        agg["model"] = "first"
+    for col in ("model", "answer_neg", "normalize"):  # calibration needs to know pairs from options, and pmi
+        if col in work.columns:
+            agg[col] = "first"
+    for col in work.columns:  # linear in the templates, so pmi from averaged scores equals averaged pmi
+        if str(col).startswith("logp_"):
+            agg[col] = "mean"
     out = work.groupby(KEY, sort=False, dropna=False).agg(agg).reset_index()
     direction = pd.to_numeric(out["direction"], errors="coerce")
     bad = direction.notna() & ~direction.isin([1, -1])
@@ -146,7 +153,10 @@ def load_probe_table(path: str | Path, *, label: str = "base") -> ProbeTable:
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise AnalysisError(f"{file}: cannot read parquet ({exc}); rerun `valueshift probe`") from exc
     manifest = read_manifest(file.parent) or {}
-    return probe_table_from_frame(df, source=str(file), label=label, manifest=manifest)
+    table = probe_table_from_frame(df, source=str(file), label=label, manifest=manifest)
+    bias_file = file.parent / "probe_bias.parquet"
+    table.bias = pd.read_parquet(bias_file) if bias_file.is_file() else None
+    return table
 
 
 def infer_label(path: str | Path, manifest: dict[str, Any] | None = None) -> str:
@@ -169,10 +179,10 @@ def _keys_of(table: ProbeTable) -> set[tuple[str, str, str]]:
     return set(map(tuple, table.frame[KEY].to_numpy().tolist()))
 
 
-def _fmt(items: Sequence[Any], limit: int = 8) -> str:
-    items = sorted(map(str, items))
-    more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
-    return ",".join(items[:limit]) + more
+def _fmt(items: Iterable[Any], limit: int = 8) -> str:
+    names = sorted(map(str, items))
+    more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
+    return ",".join(names[:limit]) + more
 
 
 def check_tables_match(base: ProbeTable, tuned: Sequence[ProbeTable], *, intersect: bool = False) -> list[str]:

@@ -20,15 +20,12 @@ def import_wvs(
     items: str | None = typer.Option(None, "--items", help="Comma-separated items, e.g. Q177,Q182 (default: all)."),
 ) -> None:
     """Weighted per-country item means (W_WEIGHT) of a WVS wave-7 CSV, plus answer shares."""
-    from valueshift.reference.wvs import import_wvs_tables
-    from valueshift.runs import write_parquet_atomic
+    from valueshift.reference.wvs import import_wvs_tables, write_wvs_tables
 
-    selected = [s for s in items.split(",") if s.strip()] if items else None
+    selected = [s.strip() for s in items.split(",") if s.strip()] if items else None
     tables = import_wvs_tables(file, selected)
     dist = distribution_path(out)
-    # the shares first: a finished means file implies a finished distribution file
-    write_parquet_atomic(dist, tables.distribution)
-    write_parquet_atomic(out, tables.means)
+    write_wvs_tables(tables, out, dist)  # both files or neither
     n_countries = tables.means["country"].nunique()
     n_items = tables.means["question_id"].nunique()
     typer.echo(f"{n_countries} countries x {n_items} items -> {out} (answer shares: {dist})")

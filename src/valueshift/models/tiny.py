@@ -53,7 +53,7 @@ def _make_model(kind: TinyKind, shape: TinyShape, tok: Any) -> Any:
     vocab = _padded(len(tok))  # like mT5: model rows past the tokenizer's ids are never produced
     common = {"pad_token_id": tok.pad_token_id, "eos_token_id": tok.eos_token_id}
     if kind == "seq2seq":
-        cfg = tf.MT5Config(
+        cfg: Any = tf.MT5Config(
             vocab_size=vocab, d_model=shape.d_model, d_kv=shape.d_model // shape.heads, d_ff=shape.d_ff,
             num_layers=shape.layers, num_decoder_layers=shape.layers, num_heads=shape.heads,
             dropout_rate=0.1, feed_forward_proj="gated-gelu", decoder_start_token_id=tok.pad_token_id, **common,

@@ -31,6 +31,7 @@ import pandas as pd
 
 from valueshift.reference.countries import normalise_country
 from valueshift.reference.errors import ReferenceDataError
+from valueshift.reference.tables import HOFSTEDE_DIMENSIONS
 from valueshift.runs import atomic_path
 
 __all__ = [
@@ -98,7 +99,7 @@ def build_hofstede_table(source: str | Path) -> pd.DataFrame:
         raise ReferenceDataError(f"{source}:1: not Hofstede's matrix: missing column(s) {', '.join(missing)}")
     df = df[list(_HOFSTEDE_COLS)].rename(columns=_HOFSTEDE_COLS)
     df["country"] = df["country"].map(normalise_country)
-    for col in ("pdi", "idv", "mas", "uai", "lto", "ivr"):
+    for col in HOFSTEDE_DIMENSIONS:
         df[col] = pd.to_numeric(df[col]).astype("Int64")
     if df["country"].duplicated().any():
         dup = df.loc[df["country"].duplicated(), "country"].tolist()

@@ -2,9 +2,9 @@
 
 Every function takes tidy tables (as written by ``valueshift analyze``) and returns a
 :class:`matplotlib.figure.Figure` built without pyplot (no global state, no window: the Agg and SVG canvases
-are used when saving), or None when the table has nothing to draw. :func:`write_figures` draws all of them
-for an :class:`~valueshift.analysis.pipeline.AnalysisResult`; :func:`save_figure` writes one figure
-atomically.
+are used when saving), or None when the table has nothing to draw. :func:`write_figures` reads an analysis run
+directory and draws all of them into its ``figures/``; :func:`save_figure` writes one figure atomically. The
+report layer reads files only: it never needs the analysis code in memory.
 
 Figures (Choenni et al. 2024, sec. 4): correlation heatmaps before/after fine-tuning (+ their difference),
 shift counts per condition and language, per-language distributions of the shifts, human-alignment bars.
@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from valueshift.runs import atomic_path
-
-if TYPE_CHECKING:
-    from valueshift.analysis.pipeline import AnalysisResult
+from valueshift.errors import RunError
+from valueshift.runs import adopt, atomic_path, read_manifest
 
 __all__ = [
     "alignment_bars",
@@ -176,25 +174,36 @@ def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str) -> li
     return out
 
 
-def write_figures(result: AnalysisResult, directory: str | os.PathLike[str]) -> list[Path]:
-    """Draw and save every figure of an analysis result; returns the files written."""
+def write_figures(run_dir: str | os.PathLike[str], directory: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Draw every figure of a finished analysis run directory into ``directory`` (default ``run_dir/figures``).
+
+    The figures folder of a run directory is recorded as one of the run's outputs, so ``--overwrite`` may later
+    replace it.
+    """
+    path = Path(run_dir)
+    manifest = read_manifest(path)
+    if manifest is None or manifest.get("command") != "analyze" or manifest.get("status") != "done":
+        raise RunError(f"{path}: not a finished analysis run; run `valueshift analyze` first")
+    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in
+              ("similarity", "shift_summary", "shifts", "alignment")}  # fmt: skip
+    threshold = float((manifest.get("config") or {}).get("threshold", np.nan))
+    target = Path(directory) if directory is not None else path / "figures"
+    if directory is None:
+        adopt(path, "figures")
     files: list[Path] = []
-    threshold = float(result.summary.get("config", {}).get("threshold", np.nan))
-    for cond in dict.fromkeys(result.similarity["condition"]):
-        for method in dict.fromkeys(result.similarity["method"]):
-            fig = similarity_heatmaps(result.similarity, cond, method)
+    sim = tables["similarity"]
+    for cond in dict.fromkeys(sim["condition"]):
+        for method in dict.fromkeys(sim["method"]):
+            fig = similarity_heatmaps(sim, cond, method)
             if fig is not None:
-                files += save_figure(fig, directory, f"similarity_{_slug(cond)}_{method}")
+                files += save_figure(fig, target, f"similarity_{_slug(cond)}_{method}")
     for stem, fig in (
-        ("shift_counts", shift_count_bars(result.shift_summary)),
-        (
-            "shift_distributions",
-            shift_distributions(result.shifts, threshold if np.isfinite(threshold) else None),
-        ),
-        ("alignment", alignment_bars(result.alignment)),
+        ("shift_counts", shift_count_bars(tables["shift_summary"])),
+        ("shift_distributions", shift_distributions(tables["shifts"], threshold if np.isfinite(threshold) else None)),
+        ("alignment", alignment_bars(tables["alignment"])),
     ):
         if fig is not None:
-            files += save_figure(fig, directory, stem)
+            files += save_figure(fig, target, stem)
     return files
 
 

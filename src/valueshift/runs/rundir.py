@@ -48,6 +48,7 @@ __all__ = [
     "Lookup",
     "RunDir",
     "Status",
+    "adopt",
     "library_versions",
     "lookup",
     "read_manifest",
@@ -183,6 +184,19 @@ def run_input(run_dir: str | os.PathLike[str]) -> str:
     if manifest is None or manifest.get("status") != "done":
         raise RunError(f"{run_dir}: not a finished valueshift run; run it first")
     return f"{manifest.get('run_key')}:{manifest.get('outputs_sha256')}"
+
+
+def adopt(run_dir: str | os.PathLike[str], *names: str) -> None:
+    """Record entries that a later valueshift step adds to a finished run (e.g. ``figures/``) as its outputs,
+    so ``--overwrite`` may replace them; the run's key and outputs hash are unchanged."""
+    path = Path(run_dir)
+    manifest = read_manifest(path)
+    if manifest is None:
+        raise RunError(f"{path}: not a valueshift run directory")
+    owned = set(manifest.get("owned", []))
+    if not set(names) <= owned:
+        manifest["owned"] = sorted(owned | set(names))
+        write_json_atomic(path / MANIFEST, manifest)
 
 
 def _now() -> str:

@@ -11,6 +11,7 @@ from valueshift.scoring.api import (
     score_probes,
 )
 from valueshift.scoring.base import AnswerScore, ClozeRequest, Scorer
+from valueshift.scoring.config import ProbeConfig
 from valueshift.scoring.normalize import NORMALIZATIONS, add_values
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "PROBE_TABLE_COLUMNS",
     "AnswerScore",
     "ClozeRequest",
+    "ProbeConfig",
     "Scorer",
     "add_values",
     "aggregate_templates",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -220,14 +221,15 @@ def run_probe(
     returned as it is; a finished run with another key is refused unless ``overwrite``; an unfinished one with the
     same key resumes language by language, and one with another key (the model changed) is recomputed.
     """
+    from valueshift.analysis.bias import answer_bias, bias_warnings
     from valueshift.runs import RunDir, Status, model_fingerprint, running
 
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
     probe_set = load_probes(config.probes, config.langs, strict=config.strict)
     inputs = {"model": model_fingerprint(config.model), "probes": probes_fingerprint(probe_set)}
-    job = {"command": "probe", "config": config.to_json(), "inputs": inputs}
-    found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)  # type: ignore[arg-type]
+    job: dict[str, Any] = {"command": "probe", "config": config.to_json(), "inputs": inputs}
+    found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
     target = Path(out) / "probe_scores.parquet"
     if found.status is Status.DONE and not overwrite:
         from valueshift.progress import note
@@ -236,7 +238,7 @@ def run_probe(
         return target
     lm = load_model(config.model, device=device, dtype=config.dtype, trust_remote_code=trust_remote_code)
     scorer = make_scorer(lm, batch_size=batch_size)
-    run = RunDir.open(out, **job, overwrite=overwrite, wait=wait)  # type: ignore[arg-type]
+    run = RunDir.open(out, **job, overwrite=overwrite, wait=wait)
     with running(run):
         run.update(model_revision=getattr(lm.model.config, "_commit_hash", None), device=str(lm.device))
         parts = []
@@ -248,8 +250,12 @@ def run_probe(
                 run.save_partial(f"lang={lang}", part)
             parts.append(part)
         table = pd.concat(parts, ignore_index=True)
+        bias = answer_bias(table)
+        for warning in bias_warnings(bias):
+            warnings.warn(f"answer bias: {warning}", stacklevel=2)
         if config.average_templates:
             table = aggregate_templates(table)
+        run.write_table("probe_bias.parquet", bias)
         run.write_table("probe_scores.parquet", table)
         run.write_json("probe_defects.json", [str(d) for d in probe_set.defects])
         run.finish(n_rows=len(table), n_defects=len(probe_set.defects), langs=probe_set.langs)

@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueshift.errors import AnalysisError, ConfigError
-from valueshift.probes.hofstede import (
+from valueshift.analysis.hofstede import (
     VSM_FORMULAS,
     hofstede_indices,
     item_means_from_probe_scores,
     item_score,
     parse_vsm_item,
 )
+from valueshift.errors import AnalysisError, ConfigError
 from valueshift.probes.validate import build_probe_set
 
 # Item means m01..m24 of one made-up sample.
