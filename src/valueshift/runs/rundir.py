@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as _dt
+import fnmatch
 import json
 import os
 import platform
@@ -58,6 +59,7 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 PARTIAL = ".partial"
+_V1_OUTPUTS = ("*.parquet", "*.json", "*.jsonl", "*.safetensors", "*.model", "figures", "checkpoints", "adapter")
 # The command line that started this process's work, set by the CLI; API callers leave it None.
 INVOCATION: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("valueshift_invocation", default=None)
 
@@ -121,8 +123,6 @@ def _is_bookkeeping(name: str) -> bool:
 
 def _foreign_entries(path: Path, manifest: dict[str, Any] | None) -> list[str]:
     """Top-level entries of ``path`` that no valueshift run wrote."""
-    if manifest is not None and manifest.get("schema_version", 1) < 2:
-        return []  # v1 manifests did not list their outputs; the whole directory was theirs
     owned = {*manifest.get("owned", []), MANIFEST} if manifest else set()
     return sorted(e.name for e in path.iterdir() if e.name not in owned and not _is_bookkeeping(e.name))
 
@@ -148,7 +148,8 @@ def lookup(out: str | os.PathLike[str], key: str) -> Lookup:
     info = holder(path)
     if info is not None and not is_stale(info) and not _is_own(info):
         return Lookup(Status.CLAIMED, path, key, manifest, f"pid {info.get('pid')} on {info.get('host')}")
-    foreign = _foreign_entries(path, manifest)
+    # a valueshift run may hold a user's notes next to its outputs: they are left alone, not a reason to refuse
+    foreign = _foreign_entries(path, manifest) if manifest is None else []
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         return Lookup(Status.FOREIGN, path, key, manifest, shown)
@@ -302,8 +303,8 @@ class RunDir:
     def _discard(path: Path, old: dict[str, Any]) -> None:
         """Remove what an earlier valueshift run in ``path`` wrote, and nothing else."""
         owned = set(old.get("owned", []))
-        if old.get("schema_version", 1) < 2:
-            owned = {e.name for e in path.iterdir() if not _is_bookkeeping(e.name)}
+        if old.get("schema_version", 1) < 2:  # v1 manifests did not list outputs: take what v1 stages wrote
+            owned = {e.name for e in path.iterdir() if any(fnmatch.fnmatch(e.name, p) for p in _V1_OUTPUTS)}
         for name in sorted(owned | {MANIFEST, PARTIAL}):
             entry = path / name
             if entry.is_dir() and not entry.is_symlink():

@@ -69,7 +69,7 @@ class TrainConfig(StageConfig):
     save_every: int = Field(0, ge=0, description="checkpoint every k steps (0 = final model only)")
     log_every: int = Field(1, ge=1, description="train_log.jsonl line every k steps")
     precision: Precision = Field("auto", description="auto: bf16 autocast on a GPU that has it, else fp32")
-    objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings)
+    objective: ObjectiveSettings = Field(default_factory=ObjectiveSettings, description="objective knobs")
     lora: LoraSettings | None = Field(None, description="None = full fine-tuning")
 
     @field_validator("lr")
