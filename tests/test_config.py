@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 from valueshift.analysis import AnalysisConfig, ProfileOptions
@@ -58,7 +60,7 @@ def test_spaces_in_language_lists_are_accepted() -> None:
 
 def test_renamed_setting_names_the_new_one() -> None:
     class Renamed(StageConfig):
-        renamed = {"n_bootstrap": "n_boot"}
+        renamed: ClassVar[dict[str, str]] = {"n_bootstrap": "n_boot"}
         n_boot: int = 1
 
     with pytest.raises(ConfigError, match="'n_bootstrap' was renamed to 'n_boot'"):
