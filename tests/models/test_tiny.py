@@ -90,7 +90,7 @@ def test_bad_model_inputs(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"no config\.json"):
         load_model(tmp_path / "empty")
     with pytest.raises(ModelError, match="cannot load it as a hub id"):
-        load_model("google/mt5-small")  # offline: not in any cache here
+        load_model("valueshift-tests/no-such-model")  # offline, and in no cache
     with pytest.raises(ModelError, match="unknown dtype"):
         load_model(build_tiny_model(tmp_path / "t"), dtype="float8")
     with pytest.raises(ModelError, match="holds a tiny model already"):

@@ -14,7 +14,6 @@ from valueshift.reference import (
     country_for_lang,
     load_hofstede_scores,
     load_wvs_moral_means,
-    reference_dir,
 )
 from valueshift.reference.build import build_hofstede_table, build_wvs_moral_table
 from valueshift.reference.errors import ReferenceDataError
@@ -66,7 +65,6 @@ def test_loader_rejects_broken_table(tmp_path) -> None:
     path.write_text("# comment\ncountry,pdi,idv\nX,1,2\n")
     with pytest.raises(ReferenceDataError, match="missing column"):
         load_hofstede_scores(path)
-    assert (reference_dir() / "README.md").is_file()
 
 
 def test_shipped_tables_match_their_sources(shared_data) -> None:

@@ -4,7 +4,7 @@ Lifecycle: :func:`load_human` (a ``--human`` source → :class:`HumanReference`)
 → :func:`model_items` (a model's probe values → one oriented value per language and survey item)
 → :func:`human_alignment` (per-language correlation and agreement, per-item rows, matrix comparison).
 
-Both views of STUDY.md (Choenni et al. 2024, sec. 4.3 "alignment with human data"):
+Both views (Choenni et al. 2024, sec. 4.3 "alignment with human data"), correlation and agreement:
 
 * **continuous** — per language, Pearson and Spearman correlation between the model's oriented item values and
   the mapped country's human figures over the items both cover, with n and p;

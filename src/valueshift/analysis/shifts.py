@@ -4,7 +4,7 @@ Lifecycle: :func:`compute_shifts` (one condition: base table + one or more seed 
 → :func:`summarize_shifts` (counts and shares per condition and language)
 → :func:`shift_consistency` (does a shift point the same way across test languages / fine-tuning languages?).
 
-Definitions (Choenni et al. 2024, sec. 4.1 "value shifts"; both views of STUDY.md):
+Definitions (Choenni et al. 2024, sec. 4.1 "value shifts"; both the label-flip and the log-odds view):
 
 * ``delta = mean_s(value_tuned_s) - value_base`` per (probe, language), over the condition's seeds ``s``;
   ``delta_oriented = delta * direction`` (> 0: moved up the survey's answer scale).

@@ -59,7 +59,7 @@ def _make_model(kind: TinyKind, shape: TinyShape, tok: Any) -> Any:
             dropout_rate=0.1, feed_forward_proj="gated-gelu", decoder_start_token_id=tok.pad_token_id, **common,
         )  # fmt: skip
         model = tf.MT5ForConditionalGeneration(cfg)
-        # Real mT5 has a separate lm_head; MT5Config forces tying, so untie after construction (STUDY.md).
+        # Real mT5 has a separate lm_head; transformers 5's MT5Config forces tying, so untie after construction.
         model.config.tie_word_embeddings = False
         model.lm_head.weight = tf.modeling_utils.nn.Parameter(model.shared.weight.detach().clone())
         model.encoder.embed_tokens = model.shared
