@@ -23,7 +23,11 @@ from valueshift.probes.arora import load_arora
 from valueshift.probes.jsonl import load_jsonl
 from valueshift.probes.schema import ProbeSet
 
-__all__ = ["available_probe_sets", "register_probe_set", "resolve_probe_spec"]
+__all__ = ["BUILTIN_PROBE_SET_VERSION", "available_probe_sets", "builtin_version", "register_probe_set",
+           "resolve_probe_spec"]  # fmt: skip
+
+# The wording version of the builtin sets (all languages); its changelog is resources/probes/README.md.
+BUILTIN_PROBE_SET_VERSION = 2
 
 Loader = Callable[[], ProbeSet]
 _REGISTERED: dict[str, Loader] = {}
@@ -47,6 +51,11 @@ def register_probe_set(name: str, loader: Loader, *, replace: bool = False) -> N
     if not replace and (name in _REGISTERED or name in _builtin_sets()):
         raise ProbeError(f"probe set {name!r} is already registered")
     _REGISTERED[name] = loader
+
+
+def builtin_version(spec: str) -> int | None:
+    """The wording version of a builtin set's spec (``builtin-wvs``), None for any other spec."""
+    return BUILTIN_PROBE_SET_VERSION if spec.strip() in _builtin_sets() else None
 
 
 def available_probe_sets() -> list[str]:

@@ -222,6 +222,7 @@ def run_probe(
     same key resumes language by language, and one with another key (the model changed) is recomputed.
     """
     from valueshift.analysis.bias import answer_bias, bias_warnings
+    from valueshift.probes.registry import builtin_version
     from valueshift.runs import RunDir, Status, model_fingerprint, running
 
     if batch_size < 1:
@@ -258,5 +259,6 @@ def run_probe(
         run.write_table("probe_bias.parquet", bias)
         run.write_table("probe_scores.parquet", table)
         run.write_json("probe_defects.json", [str(d) for d in probe_set.defects])
-        run.finish(n_rows=len(table), n_defects=len(probe_set.defects), langs=probe_set.langs)
+        run.finish(n_rows=len(table), n_defects=len(probe_set.defects), langs=probe_set.langs,
+                   probe_set_version=builtin_version(config.probes))  # fmt: skip
     return run.path / "probe_scores.parquet"
