@@ -157,12 +157,16 @@ def test_builtin_sets_cover_all_languages_cleanly(name: str, n_ids: int) -> None
     ids = {lang: {p.probe_id for p in ps if p.lang == lang} for lang in ps.langs}
     assert all(len(v) == n_ids for v in ids.values()) and len({frozenset(v) for v in ids.values()}) == 1
     assert all(p.direction in (-1, 1) for p in ps)
-    meta = {(p.probe_id, p.direction, p.group, p.question_id) for p in ps}
-    assert len(meta) == n_ids, "direction, group and question id agree across languages and templates"
-    paraphrased = {p.lang for p in ps if p.template_id > 0}
-    assert "en" in paraphrased and len(paraphrased - {"en"}) >= 3  # template robustness: en + at least 3 others
-    for lang in paraphrased:
-        assert {p.template_id for p in ps if p.lang == lang} == {0, 1, 2}
+    meta = {(p.probe_id, p.direction, p.group, p.question_id, p.gloss) for p in ps}
+    assert len(meta) == n_ids, "direction, group, question id and gloss agree across languages and templates"
+    for lang in ps.langs:  # three paraphrased templates in every language (v2), same answers in each
+        templates: dict[str, set[int]] = {}
+        answers: dict[str, set[tuple[str | None, str | None]]] = {}
+        for p in ps.select([lang]):
+            templates.setdefault(p.probe_id, set()).add(p.template_id)
+            answers.setdefault(p.probe_id, set()).add((p.answer_pos, p.answer_neg))
+        assert all(t == {0, 1, 2} for t in templates.values()), lang
+        assert all(len(a) == 1 for a in answers.values()), lang
 
 
 def test_builtin_arora_ids_match(shared_data: Path) -> None:
