@@ -20,6 +20,7 @@ from valueshift.errors import ValueshiftError
 
 if TYPE_CHECKING:
     from valueshift.analysis import AnalysisConfig, analyze, run_analysis
+    from valueshift.attribution import attribute
     from valueshift.models import build_tiny_model, load_model
     from valueshift.probes import load_probes
     from valueshift.scoring import ProbeConfig, probe, run_probe, score_probes
@@ -32,6 +33,7 @@ _LAZY = {
     "probe": "valueshift.scoring:probe",
     "finetune": "valueshift.training:finetune",
     "analyze": "valueshift.analysis:analyze",
+    "attribute": "valueshift.attribution:attribute",
     "run_probe": "valueshift.scoring:run_probe",
     "run_finetune": "valueshift.training:run_finetune",
     "run_analysis": "valueshift.analysis:run_analysis",
@@ -51,6 +53,7 @@ __all__ = [  # the names of _LAZY, spelled out so type checkers and linters see 
     "ValueshiftError",
     "__version__",
     "analyze",
+    "attribute",
     "build_tiny_model",
     "finetune",
     "load_model",
