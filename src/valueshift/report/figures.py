@@ -13,6 +13,7 @@ shift counts per condition and language, per-language distributions of the shift
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,11 @@ def similarity_heatmaps(similarity: pd.DataFrame, condition: str, method: str = 
     return fig
 
 
-def shift_count_bars(shift_summary: pd.DataFrame) -> Figure | None:
-    """Two panels: share of shifted probes per condition, and number shifted per language and condition."""
+def shift_count_bars(shift_summary: pd.DataFrame, colors: Mapping[str, str] | None = None) -> Figure | None:
+    """Two panels: share of shifted probes per condition, and number shifted per language and condition.
+
+    ``colors`` maps a condition to its colour (the report keeps one colour per condition in every figure).
+    """
     if shift_summary.empty:
         return None
     total = shift_summary[shift_summary["lang"] == "all"]
@@ -94,9 +98,10 @@ def shift_count_bars(shift_summary: pd.DataFrame) -> Figure | None:
     langs = list(dict.fromkeys(per["lang"]))
     fig = Figure(figsize=(4 + 0.5 * len(langs) * max(1, len(conds)) ** 0.5 + 3, 4), layout="constrained")
     ax0, ax1 = fig.subplots(1, 2, width_ratios=[1, max(2, len(langs) / 3)])
-    ax0.bar(conds, total["share_shifted"].to_numpy(float), color="tab:blue", label="|Δ| > threshold")
-    ax0.bar(conds, total["share_flipped"].to_numpy(float), color="tab:orange", alpha=0.6, width=0.5,
-            label="label flipped")  # fmt: skip
+    shade = [colors.get(c, "tab:blue") for c in conds] if colors else "tab:blue"
+    ax0.bar(conds, total["share_shifted"].to_numpy(float), color=shade, label="|Δ| > threshold")
+    ax0.bar(conds, total["share_flipped"].to_numpy(float), color="white", alpha=0.6, width=0.5, hatch="//",
+            edgecolor="black", label="label flipped")  # fmt: skip
     ax0.set_xlabel("fine-tuning condition")
     ax0.set_ylabel("share of probes")
     ax0.set_title("Shifted probes per condition")
@@ -106,7 +111,8 @@ def shift_count_bars(shift_summary: pd.DataFrame) -> Figure | None:
     x = np.arange(len(langs))
     for k, cond in enumerate(conds):
         g = per[per["condition"] == cond].set_index("lang").reindex(langs)
-        ax1.bar(x + k * width - 0.4 + width / 2, g["n_shifted"].to_numpy(float), width, label=cond)
+        ax1.bar(x + k * width - 0.4 + width / 2, g["n_shifted"].to_numpy(float), width, label=cond,
+                color=colors.get(cond) if colors else None)  # fmt: skip
     ax1.set_xticks(x, langs)
     ax1.set_xlabel("test language")
     ax1.set_ylabel("number of shifted probes")
@@ -132,13 +138,15 @@ def shift_distributions(shifts: pd.DataFrame, threshold: float | None = None) ->
             for t in (threshold, -threshold):
                 ax.axhline(t, color="tab:red", lw=0.8, ls="--")
         ax.set_xlabel("test language")
-        ax.set_ylabel("Δ value (log-odds)")
+        ax.set_ylabel("Δ value (log-odds, nats)")
         ax.set_title(f"Shift distribution: {cond}")
     return fig
 
 
-def alignment_bars(alignment: pd.DataFrame, stat: str = "pearson_r") -> Figure | None:
-    """One panel per human source: ``stat`` per language, bars for base and every condition."""
+def alignment_bars(
+    alignment: pd.DataFrame, stat: str = "pearson_r", colors: Mapping[str, str] | None = None
+) -> Figure | None:
+    """One panel per human source: ``stat`` per language, bars for base and every condition (``colors``)."""
     rows = alignment[(alignment["scope"] == "language") & alignment["lang"].notna()] if len(alignment) else alignment
     if rows.empty or rows[stat].notna().sum() == 0:
         return None
@@ -153,11 +161,11 @@ def alignment_bars(alignment: pd.DataFrame, stat: str = "pearson_r") -> Figure |
         x = np.arange(len(langs))
         for k, cond in enumerate(conds):
             v = g[g["condition"] == cond].set_index("lang").reindex(langs)[stat].to_numpy(float)
-            ax.bar(x + k * width - 0.4 + width / 2, v, width, label=cond)
+            ax.bar(x + k * width - 0.4 + width / 2, v, width, label=cond, color=colors.get(cond) if colors else None)
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.set_xticks(x, langs)
         ax.set_xlabel("language")
-        ax.set_ylabel(stat.replace("_", " "))
+        ax.set_ylabel(stat.replace("_", " ") + " (model vs human)")
         ax.set_title(f"Alignment with human data: {Path(src).name}")
         ax.legend(title="model", fontsize=7)
     return fig
