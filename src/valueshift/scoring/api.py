@@ -112,7 +112,7 @@ def score_probes(
             s = scores[ClozeRequest(p.template, answer)] if answer is not None else None
             row[f"logp_{side}"] = s.logprob if s else np.nan
             row[f"n_tokens_{side}"] = s.n_tokens if s else pd.NA
-            row[f"n_chars_{side}"] = _scored_chars(scorer, p, answer) if answer is not None else pd.NA
+            row[f"n_chars_{side}"] = scored_chars(scorer, p, answer) if answer is not None else pd.NA
             if normalize == "pmi":
                 neutral = scorer.neutral_request(ClozeRequest(p.template, answer)) if answer is not None else None
                 row[f"logp_{side}_neutral"] = scores[neutral].logprob if neutral else np.nan
@@ -125,7 +125,7 @@ def score_probes(
     return table[PROBE_TABLE_COLUMNS + extra]
 
 
-def _scored_chars(scorer: Scorer, p: Probe, answer: str) -> int:
+def scored_chars(scorer: Scorer, p: Probe, answer: str) -> int:
     """Characters of the text whose tokens were scored: the answer, plus the rest of the sentence for causal LMs."""
     from valueshift.scoring.causal import CausalLMScorer
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from valueshift.errors import ConfigError
 from valueshift.probes.schema import Probe
-from valueshift.scoring.api import _scored_chars
+from valueshift.scoring.api import scored_chars
 from valueshift.scoring.base import ClozeRequest, Scorer
 from valueshift.scoring.normalize import NORMALIZATIONS
 
@@ -91,7 +91,7 @@ def probe_values(
     elif normalize == "mean":
         norm = logp[:k] / torch.tensor(n_tokens[:k], dtype=logp.dtype, device=logp.device)
     elif normalize == "char":
-        chars = [_scored_chars(scorer, q, a) for q, a in needed]
+        chars = [scored_chars(scorer, q, a) for q, a in needed]
         norm = logp[:k] / torch.tensor(chars, dtype=logp.dtype, device=logp.device)
     else:
         norm = logp[:k] - logp[k:]
