@@ -35,6 +35,7 @@ __all__ = [
     "probes_fingerprint",
     "run_probe",
     "score_probes",
+    "scored_chars",
 ]
 
 PROBE_TABLE_COLUMNS = [
