@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from valueshift.cli import main
+from valueshift.cli import exit_code
 
 SHARED_ARORA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arora-value-probes"
 GOOD = {"probe_id": "1", "lang": "de", "template": "Das ist [MASK].", "answer_pos": "gut", "answer_neg": "schlecht"}
@@ -220,11 +220,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     capsys.readouterr()
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+    code = exit_code(args)
     return code, capsys.readouterr().err
 
 

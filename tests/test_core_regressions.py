@@ -13,17 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "analysis"))
 from _synth import make_table, perturb
 
 from valueshift.analysis import AnalysisConfig, analyze
-from valueshift.cli import main
+from valueshift.cli import exit_code
 from valueshift.models import build_tiny_model
 from valueshift.scoring import ProbeConfig, run_probe
-
-
-def _cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def test_1_rebuilt_model_at_the_same_path_is_rescored_not_resumed(
@@ -71,7 +63,7 @@ def test_2_a_conditions_statistics_do_not_depend_on_other_conditions() -> None:
 
 def test_4_error_text_is_printed_verbatim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "runs" / "[b]ase" / "model"
-    code = _cli(["probe", "--model", str(missing), "--probes", "builtin-wvs", "--out", str(tmp_path / "o")])
+    code = exit_code(["probe", "--model", str(missing), "--probes", "builtin-wvs", "--out", str(tmp_path / "o")])
     assert code == 2 and "[b]ase" in capsys.readouterr().err
 
 
@@ -83,7 +75,7 @@ def test_5_finetune_langs_with_spaces(tmp_path: Path) -> None:
     args = ["analyze", "--base", str(tmp_path / "base"), "--tuned", str(tmp_path / "tuned"), "--out",
             str(tmp_path / "an"), "--finetune-langs", "fa, ko", "--no-figures",
             "--n-perm", "9", "--n-boot", "9"]  # fmt: skip
-    assert _cli(args) == 0
+    assert exit_code(args) == 0
     summary = json.loads((tmp_path / "an" / "summary.json").read_text())
     assert summary["config"]["finetune_langs"] == ["fa", "ko"]
 

@@ -19,7 +19,7 @@ from valueshift.analysis.bias import (
     has_negator,
     load_negators,
 )
-from valueshift.cli import main
+from valueshift.cli import exit_code
 from valueshift.errors import AnalysisError
 
 LANGS16 = ("en", "bn", "de", "el", "fa", "hi", "id", "ko", "ms", "ro", "ru", "sr", "tl", "tr", "ur", "vi")
@@ -179,20 +179,12 @@ def test_missing_columns_are_an_error() -> None:
         answer_bias(pd.DataFrame({"lang": ["de"], "probe_id": ["1"], "value": [0.0], "answer_pos": ["a"]}))
 
 
-def _cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
 def test_cli_probes_bias_on_a_tiny_model(
     tiny_seq2seq: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "bias" / "probe_bias.csv"
     args = ["probes", "bias", "--model", str(tiny_seq2seq), "--probes", "builtin-wvs", "--langs", "de,ko"]
-    assert _cli([*args, "--out", str(out), "-q"]) == 0
+    assert exit_code([*args, "--out", str(out), "-q"]) == 0
     table = pd.read_csv(out)
     assert sorted(table["lang"]) == ["de", "ko"] and len(table) == 2
     assert list(table.columns) == BIAS_COLUMNS
@@ -205,7 +197,7 @@ def test_cli_probes_bias_on_a_tiny_model(
 def test_cli_probes_bias_bad_input_exits_2(
     extra: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = _cli(["probes", "bias", "--model", str(tmp_path / "no-model"), "--langs", "de", *extra])
+    code = exit_code(["probes", "bias", "--model", str(tmp_path / "no-model"), "--langs", "de", *extra])
     err = capsys.readouterr().err
     assert code == 2 and "error:" in err and "Traceback" not in err
     assert not (tmp_path / "table.txt").exists()

@@ -9,15 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueshift.cli import main
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+from valueshift.cli import exit_code
 
 
 @pytest.fixture
@@ -27,7 +19,7 @@ def arora(shared_data: Path) -> str:
 
 def test_probe_cli_writes_table_and_manifest(tiny_seq2seq: Path, arora: str, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    code = run_cli(
+    code = exit_code(
         [
             "probe",
             "--model",
@@ -55,7 +47,7 @@ def test_probe_cli_writes_table_and_manifest(tiny_seq2seq: Path, arora: str, tmp
     # a finished run with the same key is reused, not redone
     before = (out / "probe_scores.parquet").stat().st_mtime_ns
     args = ["probe", "--model", str(tiny_seq2seq), "--probes", arora, "--langs", "de,sr", "--out", str(out)]
-    assert run_cli(args) == 0
+    assert exit_code(args) == 0
     assert (out / "probe_scores.parquet").stat().st_mtime_ns == before
 
 
@@ -88,9 +80,9 @@ def test_killed_run_resumes_without_redoing_finished_languages(
         str(tmp_path / "r"),
         "-q",
     ]
-    assert run_cli(args) == 130
+    assert exit_code(args) == 130
     assert json.loads((tmp_path / "r" / "manifest.json").read_text())["status"] == "failed"
-    assert run_cli(args) == 0
+    assert exit_code(args) == 0
     assert scored == ["de", "fa", "fa"]  # de was not scored again
     assert len(pd.read_parquet(tmp_path / "r" / "probe_scores.parquet")) == 2 * 272
 
@@ -148,7 +140,7 @@ def test_bad_input_exits_2_and_leaves_no_output(
         (tmp_path / "file").write_text("keep")
         args["--out"] = str(tmp_path / "file" / "run")
     flat = [x for kv in args.items() for x in kv] + flags
-    assert run_cli(["probe", *flat, "-q"]) == 2
+    assert exit_code(["probe", *flat, "-q"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) in (
@@ -158,7 +150,7 @@ def test_bad_input_exits_2_and_leaves_no_output(
 
 
 def test_model_tiny_cli(tmp_path: Path) -> None:
-    assert run_cli(["model", "tiny", "--out", str(tmp_path / "m"), "--seed", "3"]) == 0
+    assert exit_code(["model", "tiny", "--out", str(tmp_path / "m"), "--seed", "3"]) == 0
     assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "model.safetensors").is_file()
-    assert run_cli(["model", "tiny", "--out", str(tmp_path / "m")]) == 2
-    assert run_cli(["model", "tiny", "--out", str(tmp_path / "n"), "--size", "huge"]) == 2
+    assert exit_code(["model", "tiny", "--out", str(tmp_path / "m")]) == 2
+    assert exit_code(["model", "tiny", "--out", str(tmp_path / "n"), "--size", "huge"]) == 2

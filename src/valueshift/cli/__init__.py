@@ -16,7 +16,7 @@ import typer
 
 from valueshift.errors import ValueshiftError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "exit_code", "main"]
 
 app = typer.Typer(
     name="valueshift",
@@ -72,3 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         INVOCATION.reset(token)
         warnings.showwarning = shown
+
+
+def exit_code(argv: list[str]) -> int:
+    """Run the command line on ``argv`` and return its exit code instead of exiting (for scripts and tests)."""
+    try:
+        main(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return 0
