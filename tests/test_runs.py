@@ -227,3 +227,15 @@ def test_model_fingerprint_reads_every_byte_and_ignores_bookkeeping(tmp_path: Pa
     (model / "model.safetensors").write_bytes(bytes(blob))
     assert model_fingerprint(model) != before
     assert model_fingerprint("google/mt5-small") == "hub:google/mt5-small"
+
+
+def test_reopening_a_run_sweeps_a_killed_checkpoints_staging(tmp_path: Path) -> None:
+    run = RunDir.open(tmp_path / "run", **JOB)  # type: ignore[arg-type]
+    run.own("checkpoints")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    staging = tmp_path / "run" / "checkpoints" / f".step-3.{int(dead.stdout)}-0badf00d.tmp"
+    staging.mkdir(parents=True)
+    (staging / "model.safetensors").write_bytes(b"half a checkpoint")
+    run.fail("killed while writing step 3")
+    RunDir.open(tmp_path / "run", **JOB).finish()  # type: ignore[arg-type]
+    assert not staging.exists()

@@ -117,6 +117,10 @@ def read_manifest(run_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     return data
 
 
+def manifest_owned(manifest: dict[str, Any] | None) -> list[str]:
+    return list(manifest.get("owned", [])) if manifest else []
+
+
 def _is_bookkeeping(name: str) -> bool:
     return name in (LOCK, PARTIAL) or (name.startswith(".") and name.endswith(".tmp"))
 
@@ -276,7 +280,8 @@ class RunDir:
                         stacklevel=2,
                     )
                 cls._discard(path, old)
-            sweep_staging(path)
+            for folder in (path, *(path / name for name in manifest_owned(old))):
+                sweep_staging(folder)  # staging of a killed writer (a half-written checkpoint), never a user's file
             manifest = {
                 "schema_version": SCHEMA_VERSION,
                 "command": command,
