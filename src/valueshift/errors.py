@@ -11,6 +11,7 @@ __all__ = [
     "AttributionError",
     "ConfigError",
     "CorpusError",
+    "ExperimentError",
     "ModelError",
     "ProbeError",
     "RunError",
@@ -60,3 +61,7 @@ class AnalysisError(ValueshiftError):
 
 class AttributionError(ValueshiftError):
     """Training data attribution cannot proceed."""
+
+
+class ExperimentError(ValueshiftError):
+    """An experiment file is invalid or a grid cannot be planned (names the key, the value and the fix)."""
