@@ -46,6 +46,9 @@ def finetune_command(
     min_chars: Annotated[int, option(C, "min_chars", "--min-chars")] = default(C, "min_chars"),
     max_chars: Annotated[int | None, option(C, "max_chars", "--max-chars")] = default(C, "max_chars"),
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Run code shipped with the checkpoint (arbitrary Python).")
+    ] = False,
     overwrite: Annotated[bool, OverwriteOption] = False,
     wait: Annotated[bool, WaitOption] = False,
     quiet: Annotated[bool, QuietOption] = False,
@@ -57,7 +60,8 @@ def finetune_command(
     lora_cfg = LoraSettings.build(r=lora_r, alpha=lora_alpha, target_modules=targets) if lora else None
     runs = finetune(
         model, corpus, langs, size, strategy, out, lora=lora_cfg, size_per=size_per, align=align,
-        min_chars=min_chars, max_chars=max_chars, device=device, overwrite=overwrite, wait=wait, quiet=quiet,
+        min_chars=min_chars, max_chars=max_chars, device=device, trust_remote_code=trust_remote_code,
+        overwrite=overwrite, wait=wait, quiet=quiet,
         epochs=epochs, lr=lr, batch_size=batch_size, grad_accum=grad_accum, max_length=max_length,
         max_steps=max_steps, seed=seed, save_every=save_every, precision=precision,
     )  # fmt: skip

@@ -306,13 +306,11 @@ def load_model(
     """
     import transformers
 
+    from valueshift.models.kinds import get_kind
+
     name = str(name_or_path)
     config, tokenizer, kind, local, source = _config_and_tokenizer(name, trust_remote_code, kind)
-    auto_cls = {
-        "seq2seq": transformers.AutoModelForSeq2SeqLM,
-        "masked": transformers.AutoModelForMaskedLM,
-        "causal": transformers.AutoModelForCausalLM,
-    }[kind]
+    auto_cls = getattr(transformers, get_kind(kind).auto_class)
     torch_device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, torch_device)
     with _QuietTransformers():

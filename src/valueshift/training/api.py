@@ -120,6 +120,7 @@ def run_finetune(
     *,
     examples: pd.DataFrame | None = None,
     device: str = "auto",
+    trust_remote_code: bool = False,
     overwrite: bool = False,
     wait: bool = False,
     quiet: bool = False,
@@ -137,8 +138,9 @@ def run_finetune(
     examples
         An explicit example table (columns ``lang, unit_id, text``; optional ``corpus, corpus_line``) instead of
         sampling ``config.corpus`` -- e.g. the subsets an LDS retraining needs, keyed by ``(lang, unit_id)``.
-    device
-        ``auto``, ``cpu`` or ``cuda``; not part of the run's key.
+    device, trust_remote_code
+        ``auto``, ``cpu`` or ``cuda``; run code shipped with the checkpoint (off: it executes arbitrary Python).
+        Neither is part of the run's key.
     overwrite, wait
         Replace a finished run with another key; wait for another process writing ``out``.
     quiet
@@ -157,7 +159,8 @@ def run_finetune(
         note(f"{out}: up to date (a finished run with this key); pass --overwrite to retrain")
         return Path(out)
     cfg = config.train
-    loaded = load_model(config.model, device=device, dtype="float32")  # training keeps fp32 master weights
+    # training keeps fp32 master weights
+    loaded = load_model(config.model, device=device, dtype="float32", trust_remote_code=trust_remote_code)
     objective = objective_for(loaded.kind, loaded.tokenizer, cfg.objective)
     _check_objective(objective, loaded.model)
     token_ids = objective.tokenize(table["text"].tolist(), cfg.max_length)
@@ -197,6 +200,7 @@ def finetune(
     min_chars: int = 1,
     max_chars: int | None = None,
     device: str = "auto",
+    trust_remote_code: bool = False,
     overwrite: bool = False,
     wait: bool = False,
     quiet: bool = False,
@@ -237,7 +241,7 @@ def finetune(
         _, job = _plan(cfg, None)
         RunDir.prepare(Path(out) / name, **job, overwrite=overwrite, wait=wait)
     return [
-        run_finetune(cfg, Path(out) / name, device=device, overwrite=overwrite, wait=wait, quiet=quiet,
-                     on_step=on_step)
+        run_finetune(cfg, Path(out) / name, device=device, trust_remote_code=trust_remote_code,
+                     overwrite=overwrite, wait=wait, quiet=quiet, on_step=on_step)
         for name, cfg in zip(names, configs, strict=True)
     ]  # fmt: skip
