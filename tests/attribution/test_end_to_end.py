@@ -30,14 +30,20 @@ def planted_run(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
     probes = root / "probes.jsonl"
     probes.write_text(json.dumps(PROBE) + "\n")
     texts = NEUTRAL[:20] + PLANTED[:4] + NEUTRAL[20:] + PLANTED[4:]
-    run = train_run(tiny_models["seq2seq"], texts, root / "ft", epochs=6, lr=1e-2, batch_size=8, save_every=12,
+    run = train_run(tiny_models["seq2seq"], texts, root / "ft", epochs=6, lr=3e-3, batch_size=8, save_every=12,
                     objective={"noise_density": 0.5})  # fmt: skip
     return run, probes
 
 
-def test_planted_run_end_to_end(planted_run: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def planted_attribution(planted_run: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     run, probes = planted_run
-    out = attribute(run, str(probes), tmp_path / "attr", langs="en", proj_dim=512, top_k=8, device="cpu")
+    out = tmp_path_factory.mktemp("planted-attr") / "attr"
+    return attribute(run, str(probes), out, langs="en", proj_dim=512, top_k=8, device="cpu")
+
+
+def test_planted_run_end_to_end(planted_attribution: Path) -> None:
+    out = planted_attribution
     targets = pd.read_parquet(out / "targets.parquet")
     assert targets.value_tuned[0] < targets.value_base[0] - 5  # the value moved toward answer_neg
     influence = pd.read_parquet(out / "influence.parquet")
@@ -47,17 +53,56 @@ def test_planted_run_end_to_end(planted_run: tuple[Path, Path], tmp_path: Path) 
     assert {"text", "score", "rank"} <= set(top.columns) and top.groupby("method").size().eq(8).all()
     assert top[top.method == "lexical"].text.str.contains("unimportant").all()  # BM25 finds the shared words
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "done" and manifest["checkpoints"]
+    # the trajectory: base model and the two inner checkpoints, weighted by their steps' summed learning rates
+    assert list(manifest["checkpoints"]) == ["base", "step-12", "step-24"]
+    assert all(w > 0 for w in manifest["checkpoints"].values())
 
 
-@pytest.mark.xfail(reason="on the random-init tiny mT5 TRAK's top-8 holds 0-3 planted of 8 (chance 1.3); "
-                   "see docs/attribution.md, open problem", strict=False)  # fmt: skip
-def test_planted_examples_fill_trak_top_k(planted_run: tuple[Path, Path], tmp_path: Path) -> None:
+def test_planted_examples_fill_trak_top_k(planted_attribution: Path) -> None:
+    """8 of 48 examples state the probe's negative answer: TRAK's top 8 (ranked by the shift's direction) holds at
+    least 6 of them (chance: 8 * 8 / 48 = 1.3); TracIn too. The final model alone does not (docs)."""
+    top = pd.read_parquet(planted_attribution / "top_examples.parquet")
+    planted = top.groupby("method").text.apply(lambda t: int(t.str.contains("unimportant").sum()))
+    assert planted["trak"] >= 6 and planted["tracin"] >= 6, planted
+
+
+def test_featurisation_resumes_after_a_kill(planted_run: tuple[Path, Path], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A run killed after its second saved piece resumes from the pieces on disk and ends where an uninterrupted
+    run ends (the reference: a fresh run of the same config)."""
+    from valueshift.attribution import featurize
+    from valueshift.runs import RunDir
+
     run, probes = planted_run
-    out = attribute(run, str(probes), tmp_path / "attr", langs="en", proj_dim=512, top_k=8, device="cpu",
-                    views="mean")  # fmt: skip
-    top = pd.read_parquet(out / "top_examples.parquet")
-    assert top[top.method == "trak"].text.str.contains("unimportant").sum() >= 5
+    opts = {"langs": "en", "proj_dim": 64, "top_k": 8, "device": "cpu", "checkpoints": "final", "views": "first",
+            "chunk_size": 16, "rank_by": "score"}  # fmt: skip
+    saved: list[str] = []
+    real_save = RunDir.save_array
+
+    def dying_save(self: RunDir, key: str, arr: object) -> None:
+        real_save(self, key, arr)  # type: ignore[arg-type]
+        saved.append(key)
+        if len(saved) == 2:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(RunDir, "save_array", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        attribute(run, str(probes), tmp_path / "a", **opts)
+    monkeypatch.setattr(RunDir, "save_array", real_save)
+    computed: list[int] = []
+    real_grads = featurize.example_gradients
+
+    def counting(model: object, loss_fn: object, views: list[object], *args: object) -> object:
+        computed.append(len(views))
+        return real_grads(model, loss_fn, views, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(featurize, "example_gradients", counting)
+    attribute(run, str(probes), tmp_path / "a", **opts)
+    assert computed == [16]  # pieces 0 and 1 came from disk; only the third chunk was computed
+    monkeypatch.setattr(featurize, "example_gradients", real_grads)
+    fresh = attribute(run, str(probes), tmp_path / "b", **opts)
+    got, want = (pd.read_parquet(p / "influence.parquet") for p in (tmp_path / "a", fresh))
+    pd.testing.assert_frame_equal(got, want)
 
 
 @pytest.mark.parametrize(

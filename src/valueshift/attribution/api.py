@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from valueshift.attribution.config import AttributionConfig, build_attribution_config
-from valueshift.attribution.examples import TrainingRun
+from valueshift.attribution.config import AttributionConfig
+from valueshift.attribution.examples import Checkpoint, TrainingRun
 from valueshift.errors import AttributionError, ValueshiftError
 from valueshift.probes.schema import MASK, Probe
 
@@ -73,31 +73,54 @@ def influence_table(
     return df.drop(columns="_key")[INFLUENCE_COLUMNS]
 
 
-def _inputs(training: TrainingRun) -> dict[str, str]:
-    from valueshift.runs import file_fingerprint
+def _inputs(training: TrainingRun, checkpoints: Sequence[Checkpoint]) -> dict[str, str]:
+    """Content of the run's examples and of every model the features come from (the base model too)."""
+    from valueshift.runs import file_fingerprint, model_fingerprint
 
-    files = [training.path / "train_examples.parquet", *(c.path / "model.safetensors" for c in training.checkpoints)]
-    return {"run": ";".join(f"{f.parent.name}/{f.name}:{file_fingerprint(f)[:16]}" for f in files)}
+    files = [training.path / "train_examples.parquet", *(c.path / "model.safetensors" for c in checkpoints
+                                                          if c.name != "base")]  # fmt: skip
+    out = {"run": ";".join(f"{f.parent.name}/{f.name}:{file_fingerprint(f)[:16]}" for f in files)}
+    if any(c.name == "base" for c in checkpoints):
+        try:
+            out["base_model"] = model_fingerprint(str(training.base_model))
+        except (OSError, ValueshiftError) as exc:
+            raise AttributionError(
+                f"base model {training.base_model!r} of {training.path} is not readable ({exc}); "
+                "checkpoints='trajectory' needs it -- use checkpoints='all' or 'final'"
+            ) from exc
+    return out
 
 
-def _base_values(training: TrainingRun, targets: list[list[Probe]], context: list[Probe], cfg: AttributionConfig,
-                 device: Any) -> np.ndarray | None:  # fmt: skip
-    """Target values under the run's base model (for ``rank_by='shift'``), or None if it cannot be loaded."""
+def _values(model: str, targets: list[list[Probe]], context: list[Probe], cfg: AttributionConfig,
+            device: Any) -> np.ndarray:  # fmt: skip
+    """Target values under ``model`` (a directory or hub id)."""
     import torch
 
     from valueshift.attribution.featurize import target_values
     from valueshift.models import load_model
     from valueshift.scoring import make_scorer
 
-    try:
-        lm = load_model(str(training.base_model), device=str(device), dtype="float32")
-    except ValueshiftError as exc:
-        warnings.warn(f"base model {training.base_model!r} not loadable ({exc}); ranking by |score|", stacklevel=3)
-        return None
+    lm = load_model(model, device=str(device), dtype="float32")
     lm.model.eval()
     value = target_values(make_scorer(lm), targets, context, cfg.normalize)
     with torch.no_grad():
         return np.array([float(value(i)) for i in range(len(targets))])
+
+
+def _tuned_values(training: TrainingRun, targets: list[list[Probe]], context: list[Probe], cfg: AttributionConfig,
+                  device: Any) -> np.ndarray:  # fmt: skip
+    """Target values under the run's last saved model."""
+    return _values(str(training.checkpoints[-1].path), targets, context, cfg, device)
+
+
+def _base_values(training: TrainingRun, targets: list[list[Probe]], context: list[Probe], cfg: AttributionConfig,
+                 device: Any) -> np.ndarray | None:  # fmt: skip
+    """Target values under the run's base model (for ``rank_by='shift'``), or None if it cannot be loaded."""
+    try:
+        return _values(str(training.base_model), targets, context, cfg, device)
+    except ValueshiftError as exc:
+        warnings.warn(f"base model {training.base_model!r} not loadable ({exc}); ranking by |score|", stacklevel=3)
+        return None
 
 
 def attribute(
@@ -148,14 +171,15 @@ def attribute(
     from valueshift.runs import RunDir, Status, running
 
     # -- validate everything before writing anything ---------------------------------------------------------
-    cfg = build_attribution_config(method=method, top_k=top_k, proj_dim=proj_dim, **options)
+    cfg = AttributionConfig.build(method=method, top_k=top_k, proj_dim=proj_dim, **options)
     training = TrainingRun.load(Path(run))
     probe_set = load_probes(probes, langs if langs is None or isinstance(langs, str) else list(langs))
     chosen = select_targets(probe_set.probes, targets)
     dev = resolve_device(device)
+    ckpts = training.select_checkpoints(cfg.checkpoints)
     config = {"probes": probes, "langs": probe_set.langs, "targets": sorted({t[0].probe_id for t in chosen}),
               **cfg.to_json()}  # fmt: skip
-    inputs = _inputs(training)
+    inputs = _inputs(training, ckpts)
     found = RunDir.prepare(out, command=COMMAND, config=config, inputs=inputs, overwrite=overwrite)
     if found.status is Status.DONE and not overwrite:
         return Path(out)
@@ -167,13 +191,12 @@ def attribute(
         results: dict[str, np.ndarray] = {}
         values = None
         if cfg.method != "lexical":
-            feats = [featurize_checkpoint(rd, training, c, chosen, context, cfg, dev, quiet=quiet)
-                     for c in training.select_checkpoints(cfg.checkpoints)]  # fmt: skip
-            phis, tgts = [f.train for f in feats], [f.targets for f in feats]
-            results["trak"] = trak_scores(phis, tgts, cfg.damping)
-            results["tracin"] = tracin_scores(phis, tgts, [f.checkpoint.lr for f in feats])
-            results["cosine"] = cosine_scores(phis, tgts)
-            values = feats[-1].values
+            feats = [featurize_checkpoint(rd, training, c, chosen, context, cfg, dev, quiet=quiet) for c in ckpts]
+            phis, tgts, w = [f.train for f in feats], [f.targets for f in feats], [c.weight for c in ckpts]
+            results["trak"] = trak_scores(phis, tgts, cfg.damping, weights=w)
+            results["tracin"] = tracin_scores(phis, tgts, w)
+            results["cosine"] = cosine_scores(phis, tgts, w)
+            values = _tuned_values(training, chosen, context, cfg, dev)
         results["lexical"] = bm25_scores([_query(t) for t in chosen], examples["text"].tolist())
         base = _base_values(training, chosen, context, cfg, dev) if cfg.rank_by == "shift" and values is not None \
             else None  # fmt: skip
@@ -202,5 +225,5 @@ def attribute(
         rd.write_table("overlap.parquet", parallel_overlap(top, examples))
         rd.write_table("targets.parquet", tgt_table)
         rd.finish(n_targets=m, n_examples=len(examples), methods=order, device=str(dev), run=str(training.path),
-                  checkpoints=[c.name for c in training.select_checkpoints(cfg.checkpoints)])  # fmt: skip
+                  checkpoints={c.name: c.weight for c in ckpts})  # fmt: skip
     return Path(out)

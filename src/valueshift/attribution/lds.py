@@ -40,37 +40,43 @@ def subset_masks(examples: pd.DataFrame, subsets: int, fraction: float, seed: in
 
 def retrain_values(training: TrainingRun, keep: np.ndarray, targets: list[Any], context: list[Any],
                    normalize: str, device: str) -> np.ndarray:  # fmt: skip
-    """Fine-tune the run's base model on the kept examples (same TrainConfig, no checkpoints) -> target values."""
+    """Fine-tune the run's base model on the kept examples (same TrainConfig, no checkpoints, a LoRA run saves its
+    adapter only) with :func:`valueshift.training.run_finetune` -> the targets' values."""
     import torch
 
     from valueshift.attribution.featurize import target_values
     from valueshift.models import load_model
     from valueshift.scoring import make_scorer
-    from valueshift.seeding import set_seed
-    from valueshift.training.checkpoint import apply_lora
-    from valueshift.training.config import TrainConfig
-    from valueshift.training.objectives import objective_for
-    from valueshift.training.trainer import train
+    from valueshift.training import run_finetune
+    from valueshift.training.config import FinetuneConfig, TrainConfig
 
-    lm = load_model(str(training.base_model), device=device, dtype="float32")
-    cfg = TrainConfig(**{**training.train, "save_every": 0})
-    objective = objective_for(lm.kind, lm.tokenizer, cfg.objective)
-    set_seed(cfg.seed)
-    net = apply_lora(lm.model, cfg.lora, lm.kind) if cfg.lora else lm.model
-    ids = objective.tokenize(training.examples.loc[keep, "text"].tolist(), cfg.max_length)
+    train = TrainConfig.build(**{**training.train, "save_every": 0})
+    if train.lora is not None:
+        train = train.model_copy(update={"lora": train.lora.model_copy(update={"merged": False})})
+    config = FinetuneConfig.build(model=str(training.base_model), train=train)
+    subset = training.examples.loc[keep, ["lang", "unit_id", "text"]]
     with tempfile.TemporaryDirectory() as tmp:
-        train(net, lm.tokenizer, objective, ids, Path(tmp), cfg, kind=lm.kind, device=lm.device, resume=False,
-              quiet=True)  # fmt: skip
-    net.eval()
+        out = run_finetune(config, Path(tmp) / "run", examples=subset, device=device, quiet=True)
+        lm = load_model(str(training.base_model) if train.lora else str(out), device=device, dtype="float32")
+        if train.lora is not None:  # adapter-only save: base + adapter, merged in memory
+            from peft import PeftModel
+
+            lm.model = PeftModel.from_pretrained(lm.model, str(out / "adapter")).merge_and_unload()
+    lm.model.eval()
     value = target_values(make_scorer(lm), targets, context, normalize)
     with torch.no_grad():
         return np.array([float(value(i)) for i in range(len(targets))])
 
 
 def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray, values: np.ndarray,
-              targets: list[Any], *, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:  # fmt: skip
+              targets: list[Any], *, lexical_sign: np.ndarray | None = None, n_boot: int = 1000,
+              seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Per (method, target) Spearman of measured ``values`` ``(M, m)`` with summed scores of kept examples, plus a
-    ``probe_id='all'`` row per method: the mean with a 95% percentile bootstrap CI over targets."""
+    ``probe_id='all'`` row per method: the mean with a 95% percentile bootstrap CI over targets.
+
+    BM25 scores have no direction; ``lexical_sign`` ``(m,)`` (the sign of each target's shift base -> tuned)
+    gives them one: "text like the probe moved the value the way it moved" -- the kindest reading of the
+    baseline."""
     from scipy.stats import spearmanr
 
     rows = []
@@ -81,6 +87,8 @@ def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray
             sel = g[(g.probe_id == tg[0].probe_id) & (g.lang == tg[0].lang)]
             score = np.zeros(len(examples))
             score[[pos[k] for k in zip(sel.example_id, sel.ft_lang, strict=True)]] = sel.score.to_numpy()
+            if method == "lexical" and lexical_sign is not None and lexical_sign[t] != 0:
+                score *= lexical_sign[t]
             predicted = masks.astype(np.float64) @ score  # (M,)
             r = spearmanr(predicted, values[:, t]).statistic if np.ptp(values[:, t]) > 0 else np.nan
             per.append(float(r))
@@ -133,8 +141,10 @@ def validate(
                 v = retrain_values(training, masks[m], targets, probe_set.probes, cfg["normalize"], dev)
                 rd.save_array(f"values-{m:03d}", v)
             values.append(v)
+        shifts = pd.read_parquet(src / "targets.parquet")
+        sign = shifts.set_index(["probe_id", "lang"]).rank_sign.reindex([(t[0].probe_id, t[0].lang) for t in targets])
         table = lds_table(pd.read_parquet(src / "influence.parquet"), training.examples, masks, np.stack(values),
-                          targets, seed=seed)  # fmt: skip
+                          targets, lexical_sign=sign.fillna(0).to_numpy(), seed=seed)  # fmt: skip
         rd.write_table("lds.parquet", table)
         rd.finish(n_targets=len(targets), subsets=subsets)
     return Path(out)

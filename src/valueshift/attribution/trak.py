@@ -3,22 +3,27 @@
 Notation per checkpoint ``c``: ``Phi_c`` ``(n, k)`` holds the projected gradients of the *training loss* of the
 ``n`` training examples, ``G_c`` ``(m, k)`` those of the ``m`` targets' values (:mod:`valueshift.scoring.margin`).
 
-TRAK (Park et al. 2023): ``tau_c = - G_c (Phi_c^T Phi_c + lambda_c I)^{-1} Phi_c^T``, averaged over checkpoints.
+TRAK (Park et al. 2023): ``tau_c = - G_c (Phi_c^T Phi_c + lambda_c I)^{-1} Phi_c^T``, averaged over checkpoints
+with the checkpoints' weights (:meth:`~valueshift.attribution.examples.TrainingRun.select_checkpoints`: the summed
+learning rate of the steps each one stands for; equal weights give TRAK's plain ensemble mean).
 The minus sign is a convention: a gradient step on example ``z`` changes a target value ``f`` by
 ``-lr * grad f . grad loss_z``, so with loss gradients a *positive* score means "training on this example moves
 the value up" (toward ``answer_pos``), negative means toward ``answer_neg``.
 
-``lambda_c = damping * trace(Phi_c^T Phi_c) / k``: a fixed fraction of the mean eigenvalue, so the ridge scales
-with the gradients (which shrink as training converges) instead of being an absolute number that is negligible
-for one checkpoint and dominant for another. With ``k > n`` the kernel has rank ``n`` and ``lambda -> 0`` gives
-garbage (the traker bug STUDY.md reports); :func:`trak_scores` warns then.
+``lambda_c = damping * trace(Phi_c^T Phi_c) / min(n, k)``: a fixed fraction of the kernel's mean *non-zero*
+eigenvalue, so the ridge scales with the gradients (which shrink as training converges) and does not depend on
+``k`` once ``k > n``. With ``k > n`` the kernel has rank ``n`` and ``lambda -> 0`` gives garbage (the traker bug
+STUDY.md reports); :func:`trak_scores` warns then. Small ``lambda`` also makes TRAK a leave-one-out estimate:
+``n`` near-duplicates share one direction of the kernel and each gets ~1/n of its credit (removing one changes
+little while the others stay). ``damping -> inf`` tends to TracIn's ranking. Default 10 (docs/attribution.md).
 
 ``Q``: TRAK weights training examples by ``Q = diag(1 - p_z)``, derived for a logistic margin
 ``f = log(p / (1 - p))`` of one label. A training example here is a sequence with many tokens and no single
 ``p``, so valueshift uses ``Q = I`` (the loss gradient already carries each token's ``1 - p`` factor).
 
-TracIn (Pruthi et al. 2020, TracInCP with random projection): ``- sum_c lr_c G_c Phi_c^T`` with the learning
-rate of the checkpoint's step from ``train_log.jsonl``. Gradient cosine: ``- mean_c cos(G_c, Phi_c)``.
+TracIn (Pruthi et al. 2020, TracInCP with random projection): ``- sum_c w_c G_c Phi_c^T`` with ``w_c`` the
+checkpoint's weight (summed learning rate of the steps it stands for). Gradient cosine: ``- sum_c w_c cos(G_c,
+Phi_c) / sum_c w_c``.
 """
 
 from __future__ import annotations
@@ -32,19 +37,30 @@ __all__ = ["cosine_scores", "ridge", "tracin_scores", "trak_scores"]
 
 
 def ridge(phi: np.ndarray, damping: float) -> float:
-    """``lambda = damping * trace(Phi^T Phi) / k`` (trace = squared Frobenius norm of ``Phi``)."""
-    k = phi.shape[1]
-    return float(damping * np.square(phi, dtype=np.float64).sum() / k)
+    """``lambda = damping * trace(Phi^T Phi) / min(n, k)`` (trace = squared Frobenius norm of ``Phi``)."""
+    return float(damping * np.square(phi, dtype=np.float64).sum() / min(phi.shape))
+
+
+def _weights(n: int, weights: Sequence[float] | None) -> np.ndarray:
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    assert len(w) == n and n > 0 and w.sum() > 0, "one positive weight per checkpoint is needed"
+    return w
 
 
 def trak_scores(
-    phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], damping: float = 1e-3, *, lam: float | None = None
+    phis: Sequence[np.ndarray],
+    targets: Sequence[np.ndarray],
+    damping: float = 10.0,
+    *,
+    weights: Sequence[float] | None = None,
+    lam: float | None = None,
 ) -> np.ndarray:
-    """TRAK scores ``(m, n)`` averaged over checkpoints; see the module docstring for the formula and sign.
+    """TRAK scores ``(m, n)``, the weighted mean over checkpoints; see the module docstring for formula and sign.
 
     ``lam`` replaces the relative ridge by an absolute one (to compare feature spaces of different ``k``)."""
+    w = _weights(len(phis), weights)
     out = None
-    for phi, g in zip(phis, targets, strict=True):
+    for phi, g, wc in zip(phis, targets, w, strict=True):
         phi64, g64 = phi.astype(np.float64), g.astype(np.float64)  # (n, k), (m, k)
         n, k = phi64.shape
         lam_c = ridge(phi64, damping) if lam is None else lam
@@ -55,29 +71,34 @@ def trak_scores(
                 "scores are noise; raise damping or lower proj_dim",
                 stacklevel=2,
             )
-        kernel = phi64.T @ phi64 + lam_c * np.eye(k)  # (k, k)
-        # solve instead of inverting: (K^-1 G^T)^T Phi^T
-        s = -np.linalg.solve(kernel, g64.T).T @ phi64.T  # (m, n)
-        out = s if out is None else out + s
-    assert out is not None, "at least one checkpoint is needed"
-    return out / len(phis)
+        if k <= n:
+            kernel = phi64.T @ phi64 + lam_c * np.eye(k)  # (k, k)
+            s = -np.linalg.solve(kernel, g64.T).T @ phi64.T  # (m, n): (K^-1 G^T)^T Phi^T, no inverse
+        else:  # push-through identity: G (Phi^T Phi + lam)^-1 Phi^T = G Phi^T (Phi Phi^T + lam)^-1, n x n
+            s = -np.linalg.solve(phi64 @ phi64.T + lam_c * np.eye(n), phi64 @ g64.T).T
+        out = wc * s if out is None else out + wc * s
+    assert out is not None
+    return out / w.sum()
 
 
 def tracin_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], lrs: Sequence[float]) -> np.ndarray:
-    """TracInCP ``(m, n)``: ``- sum_c lr_c G_c Phi_c^T``."""
+    """TracInCP ``(m, n)``: ``- sum_c lr_c G_c Phi_c^T`` (``lr_c``: the checkpoint's summed learning rate)."""
     return -sum(
         lr * (g.astype(np.float64) @ p.astype(np.float64).T) for p, g, lr in zip(phis, targets, lrs, strict=True)
     )
 
 
-def cosine_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> np.ndarray:
-    """Gradient cosine ``(m, n)``: ``- mean_c cos(G_c, Phi_c)``."""
+def cosine_scores(
+    phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], weights: Sequence[float] | None = None
+) -> np.ndarray:
+    """Gradient cosine ``(m, n)``: ``- sum_c w_c cos(G_c, Phi_c) / sum_c w_c``."""
+    w = _weights(len(phis), weights)
     total = None
-    for p, g in zip(phis, targets, strict=True):
+    for p, g, wc in zip(phis, targets, w, strict=True):
         p64, g64 = p.astype(np.float64), g.astype(np.float64)
         pn = p64 / np.maximum(np.linalg.norm(p64, axis=1, keepdims=True), 1e-30)
         gn = g64 / np.maximum(np.linalg.norm(g64, axis=1, keepdims=True), 1e-30)
-        s = -(gn @ pn.T)
+        s = -wc * (gn @ pn.T)
         total = s if total is None else total + s
-    assert total is not None, "at least one checkpoint is needed"
-    return total / len(phis)
+    assert total is not None
+    return total / w.sum()
