@@ -49,7 +49,7 @@ def test_trak_equals_numpy_formula() -> None:
 def test_warns_when_kernel_is_singular() -> None:
     rng = np.random.default_rng(1)
     with pytest.warns(UserWarning, match="singular"):
-        trak_scores([rng.normal(size=(5, 64))], [rng.normal(size=(1, 64))], 1e-3)
+        trak_scores([rng.normal(size=(5, 64))], [rng.normal(size=(1, 64))], 1e-5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         trak_scores([rng.normal(size=(100, 64))], [rng.normal(size=(1, 64))], 1e-3)
@@ -71,13 +71,13 @@ def real_gradients(tiny_models: dict[str, Path]) -> tuple[np.ndarray, np.ndarray
 
 
 def test_projected_trak_ranks_like_exact(real_gradients: tuple[np.ndarray, np.ndarray, list[int]]) -> None:
-    """CountSketch at k=2048 keeps TRAK's ranking about as well as traker's dense Rademacher BasicProjector on the
-    same gradients (mean Spearman within 0.02 or better). Probe gradients are nearly orthogonal to these training
-    gradients, so both stay well below 0.9 here (measured: docs/attribution.md)."""
+    """CountSketch at k=2048 keeps TRAK's ranking (default ridge) about as well as traker's dense Rademacher
+    BasicProjector on the same gradients (mean Spearman within 0.02 or better). Measured: 0.79/0.57/0.93 (mean
+    0.76) vs traker 0.72/0.64/0.92 (0.76); below the issue's 0.9 (docs/attribution.md)."""
     from trak.projectors import BasicProjector, ProjectionType
 
     phi, g, sizes = real_gradients
-    lam = 0.1 * float(np.square(phi, dtype=np.float64).sum()) / len(phi)  # absolute: same ridge in every space
+    lam = 10 * float(np.square(phi, dtype=np.float64).sum()) / len(phi)  # the default ridge, same in every space
     # exact, via the push-through identity (P x P is too big): -g Phi^T (Phi Phi^T + lam I)^-1
     p64, g64 = phi.astype(np.float64), g.astype(np.float64)
     exact = -(g64 @ p64.T) @ np.linalg.inv(p64 @ p64.T + lam * np.eye(len(phi)))
