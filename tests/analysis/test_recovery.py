@@ -1,0 +1,106 @@
+"""Recovery metrics against hand computations and loops: effects (difference in differences over seeds), exact
+sign-flip p, detector rates, echo shares, precision@k / recall@k."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valueshift.analysis.recovery import attribution_recovery, detector_rates, echo_table, planted_effects
+
+LANGS = ["de", "fa", "ko"]
+PROBES = [str(i) for i in range(1, 9)]
+
+
+def _table(values: dict[tuple[str, str], float], template: int | None = 0) -> pd.DataFrame:
+    rows = [{"lang": lg, "probe_id": p, "template_id": template, "value": v} for (lg, p), v in values.items()]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[list[pd.DataFrame], list[pd.DataFrame], pd.DataFrame, np.ndarray]:
+    """6 seeds; probe 1 planted (neg) in de: -3 in de, -1.5 in fa, -0.3 in ko; others noise of sd 0.2."""
+    rng = np.random.default_rng(7)
+    truth = {("de", "1"): -3.0, ("fa", "1"): -1.5, ("ko", "1"): -0.3}
+    controls, treatments, diffs = [], [], []
+    for _ in range(6):
+        c = {(lg, p): float(rng.normal(0, 2)) for lg in LANGS for p in PROBES}
+        d = {k: truth.get(k, 0.0) + float(rng.normal(0, 0.2)) for k in c}
+        controls.append(_table(c))
+        treatments.append(_table({k: c[k] + d[k] for k in c}))
+        diffs.append([d[(lg, p)] for lg in LANGS for p in PROBES])
+    planted = pd.DataFrame({"unit_id": ["planted:0"], "lang": ["de"], "probe_id": ["1"], "answer": ["x"],
+                            "answer_side": ["neg"], "template_id": [1], "text": ["x"]})  # fmt: skip
+    return controls, treatments, planted, np.array(diffs).T  # (langs x probes, seeds)
+
+
+def test_effect_is_mean_of_paired_differences(synthetic) -> None:  # type: ignore[no-untyped-def]
+    controls, treatments, planted, d = synthetic
+    e = planted_effects(controls, treatments, planted, condition="mono", n_boot=500)
+    assert len(e) == len(LANGS) * len(PROBES)
+    np.testing.assert_allclose(e["effect"].to_numpy(), d.mean(axis=1), atol=1e-12)
+    row = e[(e.lang == "de") & (e.probe_id == "1")].iloc[0]
+    assert row.planted_lang and row.expected_sign == -1 and row.sign_correct
+    assert row.ci_high < 0 and row.ci_low <= row.effect <= row.ci_high
+    assert row["rank"] == 1
+    # exact two-sided sign-flip p by a loop over all 2**6 sign patterns
+    obs = abs(d[0].mean())
+    flips = [abs((d[0] * np.array(s)).mean()) >= obs - 1e-12 for s in itertools.product([-1, 1], repeat=6)]
+    assert row.p == pytest.approx(np.mean(flips))
+    assert e.loc[e.probe_id != "1", "rank"].isna().all()
+
+
+def test_only_the_probing_template_counts(synthetic) -> None:  # type: ignore[no-untyped-def]
+    controls, treatments, planted, _ = synthetic
+    noisy = [pd.concat([t, t.assign(template_id=1, value=t.value + 100)]) for t in treatments]
+    a = planted_effects(controls, treatments, planted, n_boot=100)
+    b = planted_effects(controls, noisy, planted, n_boot=100)
+    np.testing.assert_allclose(a.effect, b.effect)
+
+
+def test_detector_rates_by_hand() -> None:
+    e = pd.DataFrame({
+        "condition": "c", "lang": ["de"] * 4 + ["fa"], "probe_id": ["1", "2", "3", "4", "2"],
+        "planted": [True, True, False, False, True], "planted_lang": [True, True, False, False, False],
+        "expected_sign": pd.array([-1, -1, pd.NA, pd.NA, -1], dtype="Int64"),
+        "effect": [-0.9, 0.7, 0.6, -0.1, 3.0], "q": [0.01, 0.01, 0.2, 0.01, 0.01],
+    })  # fmt: skip
+    r = detector_rates(e, threshold=0.5, alpha=0.05).set_index("rule")
+    # planted in de: probe 1 moved -0.9 (right way, over 0.5), probe 2 moved +0.7 (wrong way) -> 1 of 2
+    assert r.loc["threshold", "sensitivity"] == 0.5 and r.loc["significant", "sensitivity"] == 0.5
+    # others in de: probe 3 (|0.6| > 0.5) and probe 4 (q 0.01) -> 1 of 2 under each rule; fa is not counted
+    assert r.loc["threshold", "false_positive_rate"] == 0.5 and r.loc["significant", "false_positive_rate"] == 0.5
+    assert r.loc["threshold", "n_planted"] == 2 and r.loc["threshold", "n_other"] == 2
+
+
+def test_echo_one_row_per_probe_language_condition(synthetic) -> None:  # type: ignore[no-untyped-def]
+    controls, treatments, planted, d = synthetic
+    e = pd.concat([
+        planted_effects(controls, treatments, planted, condition=c, n_boot=200) for c in ("mono-parallel", "multi")
+    ])  # fmt: skip
+    echo = echo_table(e)
+    assert len(echo) == 2 * len(LANGS) and not echo.duplicated(["condition", "probe_id", "lang"]).any()
+    assert np.isfinite(echo[["effect", "ci_low", "ci_high", "planted_effect", "echo"]].to_numpy(float)).all()
+    fa = echo[(echo.lang == "fa") & (echo.condition == "multi")].iloc[0]
+    assert fa.echo == pytest.approx(d[len(PROBES)].mean() / d[0].mean())  # fa row of probe 1 / de row
+    assert echo.loc[echo.planted_lang, "echo"].eq(1.0).all()
+
+
+def test_precision_recall_at_k_by_hand() -> None:
+    # 10 lines ranked for probe 1 in de; planted for probe 1: p0, p1, p2; p9 planted for another probe
+    units = ["a", "p0", "b", "p1", "c", "d", "e", "p2", "f", "p9"]
+    inf = pd.DataFrame({"method": "trak", "probe_id": "1", "lang": "de", "ft_lang": "de", "unit_id": units,
+                        "rank": np.arange(1, 11), "score": 0.0})  # fmt: skip
+    inf = pd.concat([inf, inf.assign(method="lexical", rank=inf["rank"][::-1].to_numpy())])
+    planted = pd.DataFrame({"lang": "de", "probe_id": ["1", "1", "1", "2"], "unit_id": ["p0", "p1", "p2", "p9"]})
+    r = attribution_recovery(inf, planted, ks=[2, 4, 8]).set_index(["method", "k"])
+    # trak top-2 {a, p0}: 1/2, recall 1/3; top-4 adds p1: 2/4, 2/3; top-8 adds p2: 3/8, 3/3
+    assert r.loc[("trak", 2), ["precision", "recall"]].tolist() == [0.5, pytest.approx(1 / 3)]
+    assert r.loc[("trak", 4), ["precision", "recall"]].tolist() == [0.5, pytest.approx(2 / 3)]
+    assert r.loc[("trak", 8), ["precision", "recall"]].tolist() == [3 / 8, 1.0]
+    # lexical (reversed ranking): top-2 {p9, f} holds no line planted for probe 1
+    assert r.loc[("lexical", 2), "precision"] == 0.0
+    assert (r["chance"] == 0.3).all() and (r["n_relevant"] == 3).all()
