@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -74,8 +75,8 @@ def test_featurisation_resumes_after_a_kill(planted_run: tuple[Path, Path], tmp_
     from valueshift.runs import RunDir
 
     run, probes = planted_run
-    opts = {"langs": "en", "proj_dim": 64, "top_k": 8, "device": "cpu", "checkpoints": "final", "views": "first",
-            "chunk_size": 16, "rank_by": "score"}  # fmt: skip
+    opts: dict[str, Any] = {"langs": "en", "proj_dim": 64, "top_k": 8, "device": "cpu", "checkpoints": "final",
+                            "views": "first", "chunk_size": 16, "rank_by": "score"}  # fmt: skip
     saved: list[str] = []
     real_save = RunDir.save_array
 
