@@ -69,12 +69,11 @@ def run(out_dir: Path, quick: bool = False) -> dict[str, Any]:
     loss_fn = get_kind("seq2seq").loss_function()
     pad = objective_for("seq2seq", lm.tokenizer).pad_id
     n_coords = sum(p.numel() for p in params.values())
+    why: str | None = None
     try:
         from trak.projectors import BasicProjector, ProjectionType
-    except ImportError as e:  # a dev dependency; the bench records why the peer is missing
-        BasicProjector, why = None, f"traker not installed ({e.name})"
-    else:
-        why = None
+    except ImportError as err:  # a dev dependency; the bench records why the peer is missing
+        BasicProjector, why = None, f"traker not installed ({err.name})"
 
     def ours() -> Any:
         return torch.stack(list(example_gradients(model, loss_fn, views, params, pad, project=sketch.project)))
@@ -109,7 +108,7 @@ def run(out_dir: Path, quick: bool = False) -> dict[str, Any]:
                for name, s in (("countsketch", s_ours), ("traker", s_theirs))}  # fmt: skip
         agree = {"spearman_vs_exact_trak": rho, "targets": len(probes)}
     wall = time.perf_counter() - t_start
-    e = entry("attribution featurisation, k=2048", "examples/s", n / t_ours, rate_theirs,
+    result = entry("attribution featurisation, k=2048", "examples/s", n / t_ours, rate_theirs,
               "traker 0.3.2 BasicProjector (rademacher, one call on all examples)", 5.0, wall,
               model="tiny mT5 (1.8M params)", traker_timed_calls=1, **detail, agreement=agree, note=why)  # fmt: skip
-    return {"entries": [e]}
+    return {"entries": [result]}

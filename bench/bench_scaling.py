@@ -10,6 +10,7 @@ once that experiment exists.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -40,17 +41,15 @@ def _scoring(out_dir: Path, quick: bool) -> dict[str, Any]:
     times = []
     for s in sizes:
         reqs = [ClozeRequest(p.template, a) for p in mixed[:s] for a in (p.answer_pos, p.answer_neg)]
-        med, _, _ = time_median(lambda reqs=reqs: scorer.score(reqs), 1 if quick else 2, warmup=1)
+        med, _, _ = time_median(functools.partial(scorer.score, reqs), 1 if quick else 2, warmup=1)
         times.append(med)
     return {"sizes": sizes, "times_s": [round(t, 3) for t in times], "spec": spec}
 
 
 def _featurisation(out_dir: Path, quick: bool) -> dict[str, Any]:
-    import torch
 
     from bench.bench_attribution import featurise
     from bench.bench_training import _texts
-    from valueshift.attribution import example_gradients
     from valueshift.models import build_tiny_model, load_model
     from valueshift.models.kinds import get_kind
     from valueshift.training.objectives import objective_for
@@ -64,12 +63,18 @@ def _featurisation(out_dir: Path, quick: bool) -> dict[str, Any]:
     views, params, sketch = featurise(model, lm.tokenizer, texts[: sizes[-1]])
     times = []
     for s in sizes:
-        med, _, _ = time_median(
-            lambda s=s: torch.stack(list(example_gradients(model, loss_fn, views[:s], params, pad, sketch.project))),
-            1 if quick else 3,
-        )
+        med, _, _ = time_median(functools.partial(_features, model, loss_fn, views[:s], params, pad, sketch),
+                                1 if quick else 3)  # fmt: skip
         times.append(med)
     return {"sizes": sizes, "times_s": [round(t, 3) for t in times]}
+
+
+def _features(model: Any, loss_fn: Any, views: Any, params: Any, pad: int, sketch: Any) -> Any:
+    import torch
+
+    from valueshift.attribution import example_gradients
+
+    return torch.stack(list(example_gradients(model, loss_fn, views, params, pad, sketch.project)))
 
 
 def run(out_dir: Path, quick: bool = False) -> dict[str, Any]:

@@ -37,7 +37,7 @@ SHARED = Path(os.environ.get("VALUESHIFT_SHARED", Path(__file__).resolve().paren
 def entry(name: str, unit: str, ours: float, baseline: float | None, baseline_name: str, goal: float,
           wall_s: float, **details: Any) -> dict[str, Any]:  # fmt: skip
     """One row of the contract; ``ratio = ours / baseline`` (None when the peer could not run)."""
-    ratio = None if baseline in (None, 0) else ours / baseline  # type: ignore[operator]
+    ratio = None if not baseline else ours / baseline
     return {
         "name": name, "unit": unit, "ours": _round(ours), "baseline": _round(baseline),
         "baseline_name": baseline_name, "ratio": _round(ratio), "goal": goal,
