@@ -24,7 +24,9 @@ demo: $(VENV_OK)
 test: $(VENV_OK)
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(PY) -m pytest -q
 
+# the peers (lm-eval; traker comes with dev) are bench-only dependencies; results land in bench/results/latest.*
 bench: $(VENV_OK)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(PY) -m bench --out bench/results
 
 lint: $(VENV_OK)
