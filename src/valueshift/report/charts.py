@@ -126,20 +126,24 @@ def human_scatter(points: pd.DataFrame, colours: Mapping[str, str], source: str)
     ncol = min(4, len(langs))
     nrow = -(-len(langs) // ncol)
     fig = Figure(figsize=(2.6 * ncol + 0.6, 2.3 * nrow + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False, sharex=True)).ravel()
-    for ax, lang in zip(axes, langs, strict=False):
+    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
+    lo, hi = float(points["human"].min()), float(points["human"].max())
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    for i, (ax, lang) in enumerate(zip(axes, langs, strict=False)):
         g = points[points["lang"] == lang]
         for cond, gc in g.groupby("condition", sort=False):
             ax.scatter(gc["human"], gc["model"], s=10, color=colours.get(str(cond), "black"), label=str(cond),
                        alpha=0.8)  # fmt: skip
         ax.axhline(0.0, color="grey", lw=0.6)
+        ax.set_xlim(lo - pad, hi + pad)  # one human scale for every panel
         ax.set_title(f"{lang} ({g['country'].iloc[0]})", fontsize=9)
+        ax.tick_params(labelsize=7)
+        if i + ncol >= len(langs):  # lowest panel of its column
+            ax.set_xlabel(f"human mean ({source})", fontsize=8)
+        if i % ncol == 0:
+            ax.set_ylabel("model value (oriented, nats)", fontsize=8)
     for ax in axes[len(langs) :]:
         ax.set_visible(False)
-    for ax in axes[-ncol:]:
-        ax.set_xlabel(f"human mean ({source})", fontsize=8)
-    for ax in axes[::ncol]:
-        ax.set_ylabel("model value (oriented, nats)", fontsize=8)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, title="model", loc="outside right upper", fontsize=7)
     fig.suptitle(f"Model vs human, per item ({source})")

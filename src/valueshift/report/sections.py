@@ -66,7 +66,8 @@ def study_section(data: StudyData) -> Section:
             versions.setdefault(str(name), set()).add(str(ver))
     if versions:
         vt = pd.DataFrame([{"library": k, "version": ", ".join(sorted(v))} for k, v in sorted(versions.items())])
-        sec.add(make_table(vt, "Library versions recorded in the manifests (several: runs differ)"))
+        differ = any(len(v) > 1 for v in versions.values())
+        sec.add(make_table(vt, "Library versions recorded in the manifests" + (" (runs differ)" if differ else "")))
     runs = pd.DataFrame([{
         "run": study.label(r), "command": r.command, "status": r.manifest.get("status"),
         "run_key": str(r.manifest.get("run_key") or "")[:16] or None, "model": r.config.get("model"),
