@@ -31,6 +31,11 @@ SORT_PROBE = """
     result.before = read();
     btn.click(); result.ascending = read(); result.ariaAsc = btn.parentNode.getAttribute("aria-sort");
     btn.click(); result.descending = read();
+    var sig = buttons.find(function (b) { return b.textContent === "n_significant"; });
+    var sigCol = parseInt(sig.getAttribute("data-col"), 10);
+    sig.click(); sig.click();  // descending: missing values (one-seed condition) must still come last
+    result.significantDesc = Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+      return r.cells[sigCol].textContent; });
     var filter = document.querySelector('input.table-filter[data-for="' + table.id + '"]');
     filter.value = "multi"; filter.dispatchEvent(new Event("input"));
     result.visible = Array.prototype.filter.call(table.tBodies[0].rows, function (r) { return !r.hidden; }).length;
@@ -60,6 +65,8 @@ def test_page_runs_without_errors_and_sorts(study_report: Path, tmp_path: Path) 
     before, asc, desc = (_numbers(result[k]) for k in ("before", "ascending", "descending"))
     assert asc == sorted(before) and desc == sorted(before, reverse=True) and asc != before
     assert result["ariaAsc"] == "ascending"
+    sig = result["significantDesc"]
+    assert "–" in sig and sig[sig.index("–") :] == ["–"] * (len(sig) - sig.index("–")), sig
     assert result["visible"] == len(before) // 2  # the filter keeps the 'multi' rows: half of them
     assert result["count"] == f"{result['visible']} of {len(before)} rows"
 

@@ -90,6 +90,16 @@ def test_single_probe_run_names_the_missing_commands(tmp_path: Path) -> None:
     assert "valueshift attribute" in page.sections["attribution"]["text"]
 
 
+def test_an_unreadable_table_fails_only_its_section(study_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(study_dir / "analysis", tmp_path / "analysis")
+    pd.DataFrame({"condition": ["fa"], "odd": [1.0]}).to_parquet(tmp_path / "analysis" / "similarity.parquet")
+    with pytest.warns(UserWarning, match="section 'similarity' could not be built"):
+        out = build_report(tmp_path / "analysis", tmp_path / "r.html")
+    page = parse(out.read_text(encoding="utf-8"))
+    assert "could not be built" in page.sections["similarity"]["text"]
+    assert "present" in page.sections["shifts"]["class"] and list(page.sections) == SECTIONS
+
+
 def test_empty_folder_names_the_first_command(tmp_path: Path) -> None:
     page = parse(build_report(tmp_path, tmp_path / "r.html").read_text(encoding="utf-8"))
     assert all("missing" in v["class"] for v in page.sections.values())

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import jinja2
 
 from valueshift.errors import RunError
-from valueshift.report.data import Section, StudyData
+from valueshift.report.data import Section, StudyData, guides
 from valueshift.report.discover import discover
 from valueshift.report.results import alignment_section, attribution_section, shifts_section, similarity_section
 from valueshift.report.sections import claims_section, probes_section, profiles_section, study_section
@@ -50,6 +51,18 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     return env
+
+
+def _build(make: Callable[[StudyData], Section], data: StudyData) -> Section:
+    """One section; a table this version cannot read (an older or newer layout) fails that section only."""
+    try:
+        return make(data)
+    except Exception as exc:  # the rest of the report is still worth having
+        name = make.__name__.removesuffix("_section")
+        warnings.warn(f"report section {name!r} could not be built: {type(exc).__name__}: {exc}", stacklevel=2)
+        sec = Section(id=name, title=name.capitalize(), guide=guides()[name])
+        sec.missing = f"this section could not be built from the tables found ({type(exc).__name__}: {exc})"
+        return sec
 
 
 def render_report(sections: Sequence[Section], *, title: str, root: str) -> str:
@@ -81,7 +94,7 @@ def build_report(
     if target.is_dir():
         raise RunError(f"{target}: is a directory; pass a file name such as {target / 'report.html'}")
     data = StudyData(discover(base))
-    sections = [build(data) for build in SECTIONS]
+    sections = [_build(make, data) for make in SECTIONS]
     html = render_report(sections, title=title or f"valueshift report: {base.resolve().name}", root=str(base))
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target) as tmp:

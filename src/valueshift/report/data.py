@@ -88,6 +88,7 @@ class StudyData:
 
     def __init__(self, study: Study) -> None:
         self.study = study
+        self._tables: dict[Path, pd.DataFrame] = {}
         self.analyses = sorted(
             (r for r in study.of("analyze") if r.done and r.table("shifts.parquet")),
             key=lambda r: -len(self._labels(r)),
@@ -171,7 +172,15 @@ class StudyData:
         return {r.path: named.get(r.path, self.run_label(r)) for r in self.probe_runs}
 
     def probe_table(self, run: Run) -> pd.DataFrame:
-        return _read(run.table("probe_scores.parquet"))
+        """A probe run's table, read once per report (several sections use it)."""
+        if run.path not in self._tables:
+            self._tables[run.path] = _read(run.table("probe_scores.parquet"))
+        return self._tables[run.path]
+
+    def langs_of(self, run: Run) -> list[str]:
+        frame = self._tables.get(run.path)
+        col = (frame if frame is not None else _read(run.table("probe_scores.parquet"), ["lang"])).get("lang")
+        return list(dict.fromkeys(col.astype(str))) if col is not None else []
 
     def bias(self) -> pd.DataFrame:
         parts = [

@@ -50,7 +50,7 @@ def shifts_section(data: StudyData) -> Section:
                 "Distribution of delta (nats) per language.",
             )
         )
-        top = shifts.loc[shifts["abs_delta"].sort_values(ascending=False).index]
+        top = shifts.loc[shifts["delta"].abs().sort_values(ascending=False).index]
         top = top.groupby("condition", sort=False).head(TOP_SHIFTS).copy()
         top["gloss"] = [data.gloss(str(s)).get(str(p)) for s, p in zip(top["probe_set"], top["probe_id"], strict=True)]
         cols = ["condition", "lang", "probe_id", "gloss", "value_base", "value_tuned", "delta", "flipped",

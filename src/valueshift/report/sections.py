@@ -43,10 +43,7 @@ def study_section(data: StudyData) -> Section:
         return sec
     probes = [r.config for r in study.of("probe")]
     tunes = [r.config for r in study.of("finetune")]
-    langs = []
-    for run in data.probe_runs:
-        col = data.probe_table(run).get("lang")
-        langs += list(dict.fromkeys(col)) if col is not None else []
+    langs = [lang for run in data.probe_runs for lang in data.langs_of(run)]
     corpora = [f"{c.get('spec')} ({_distinct([c.get('langs')])}, size {c.get('size')})"
                for c in (t.get("corpus") or {} for t in tunes) if c]  # fmt: skip
     seeds = [(t.get("train") or {}).get("seed") for t in tunes] + [r.config.get("seed") for r in data.analyses]
