@@ -74,8 +74,15 @@ def similarity_heatmaps(similarity: pd.DataFrame, condition: str, method: str = 
     diff = after - before
     np.fill_diagonal(diff, 0.0)
     size = max(3.2, 0.35 * len(langs) + 1.5)
-    fig = Figure(figsize=(3 * size + 1.5, size), layout="constrained")
-    axes = fig.subplots(1, 3)
+    if len(langs) <= 8:
+        fig = Figure(figsize=(3 * size + 1.5, size), layout="constrained")
+        axes = list(fig.subplots(1, 3))
+    else:  # many languages: a 2 x 2 grid keeps the cells and their labels legible when scaled to a page
+        size = 0.3 * len(langs) + 1.5
+        fig = Figure(figsize=(2 * size + 1.5, 2 * size), layout="constrained")
+        grid = fig.subplots(2, 2)
+        fig.delaxes(grid[1, 1])
+        axes = [grid[0, 0], grid[0, 1], grid[1, 0]]
     name = method.capitalize()
     _heat(fig, axes[0], before, langs, "base", "RdBu_r", 1.0, f"{name} r")
     _heat(fig, axes[1], after, langs, f"tuned: {condition}", "RdBu_r", 1.0, f"{name} r")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from valueshift.report.charts import hofstede_panels, human_scatter, lds_bars, overlap_bars
@@ -107,7 +108,8 @@ def _human_points(data: StudyData) -> pd.DataFrame:
     model = frame.groupby(["condition", "lang", "question_id"], sort=False)["model"].mean().reset_index()
     model["country"] = [country_for_lang(str(lg)) for lg in model["lang"]]
     human = load_wvs_moral_means().rename(columns={"value": "human"})
-    return model.merge(human, on=["country", "question_id"], how="inner")
+    points = model.merge(human, on=["country", "question_id"], how="inner")
+    return points[np.isfinite(points["human"].astype(float)) & np.isfinite(points["model"].astype(float))]
 
 
 def _hofstede(data: StudyData) -> pd.DataFrame:
