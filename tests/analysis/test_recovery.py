@@ -104,3 +104,30 @@ def test_precision_recall_at_k_by_hand() -> None:
     # lexical (reversed ranking): top-2 {p9, f} holds no line planted for probe 1
     assert r.loc[("lexical", 2), "precision"] == 0.0
     assert (r["chance"] == 0.3).all() and (r["n_relevant"] == 3).all()
+
+
+@pytest.mark.slow
+def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Control vs treatment from the tiny mT5 over 3 seeds: the planted probe falls (CI < 0) in the planted
+    language, probed on the held-out template; a probe with other answer words does not move as much."""
+    from valueshift.corpora.planted import PlantSettings, plant
+    from valueshift.models import load_model
+    from valueshift.probes import ProbeSet, load_probes
+    from valueshift.scoring import score_probes
+    from valueshift.training import CorpusSettings, FinetuneConfig, TrainConfig, run_finetune, sample_examples
+
+    keep = {"1", "69", "131"}  # planted: 1 (family important/unimportant); others: police trust, safety
+    probes = load_probes("builtin-wvs", "de")
+    probes = ProbeSet(probes.name, [p for p in probes if p.probe_id in keep and p.template_id == 0])
+    settings = PlantSettings.build(probe_ids=["1"], langs="de", rate=0.1)
+    tables: dict[str, list[pd.DataFrame]] = {"control": [], "treatment": []}
+    for seed in (0, 1, 2):
+        base = sample_examples(CorpusSettings.build(spec="builtin:sample", langs="de", size=60), seed)
+        planted = plant(base, settings)
+        for arm in tables:
+            cfg = FinetuneConfig.build(model=str(tiny_seq2seq), train=TrainConfig.build(epochs=10, seed=seed))
+            run = run_finetune(cfg, tmp_path / f"{arm}{seed}", examples=getattr(planted, arm), quiet=True)
+            tables[arm].append(score_probes(probes, load_model(str(run), device="cpu")))
+    e = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000).set_index("probe_id")
+    assert e.loc["1", "sign_correct"] and e.loc["1", "ci_high"] < 0
+    assert e.loc["1", "effect"] < e.loc[["69", "131"], "effect"].min()
