@@ -15,7 +15,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def time_median(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> tuple[f
     return statistics.median(times), times, out
 
 
-def fit_exponent(sizes: list[float], times: list[float]) -> float:
+def fit_exponent(sizes: Sequence[float], times: Sequence[float]) -> float:
     """Least-squares slope of log(time) on log(size): time ~ size^b."""
     import numpy as np
 
