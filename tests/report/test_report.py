@@ -181,3 +181,44 @@ def test_one_colour_per_condition_across_figures(study_dir: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def _write_manifest(directory: Path, command: str, config: dict[str, Any], **extra: Any) -> Path:
+    import json
+
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest = {"command": command, "status": "done", "config": config, **extra}
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
+
+
+def test_conditions_are_grouped_by_what_they_trained_on(tmp_path: Path) -> None:
+    """Manifest chain analysis -> tuned probe run -> finetune run gives each condition its corpus and size."""
+    from valueshift.report.data import StudyData
+    from valueshift.report.discover import discover
+    from valueshift.report.results import shifts_section
+
+    design = {"c1": ("bible", 10000), "c2": ("flores", 2000), "c3": ("bible", 2000)}
+    sources = {"base:base": str(tmp_path / "base")}
+    _write_manifest(tmp_path / "base", "probe", {"model": "m"})
+    rows = []
+    for i, (cond, (corpus, size)) in enumerate(design.items()):
+        ft = _write_manifest(tmp_path / "ft" / cond, "finetune", {"model": "m", "corpus": {"spec": corpus,
+                             "langs": ["fa"], "size": size}, "train": {"seed": 7}})  # fmt: skip
+        _write_manifest(tmp_path / f"probe-{cond}", "probe", {"model": str(ft)})
+        sources[f"tuned[{i}]:{cond}"] = str(tmp_path / f"probe-{cond}")
+        rows += [{"condition": cond, "lang": lg, "n_probes": 10, "n_shifted": 1, "share_shifted": 0.1,
+                  "n_flipped": 0, "share_flipped": 0.0} for lg in ("fa", "all")]  # fmt: skip
+    an = _write_manifest(tmp_path / "analysis", "analyze", {"threshold": 0.5}, sources=sources)
+    pd.DataFrame(rows).to_parquet(an / "shift_summary.parquet")
+    pd.DataFrame({"condition": [], "delta": []}).to_parquet(an / "shifts.parquet")
+    data = StudyData(discover(tmp_path / "analysis"))
+    sec = shifts_section(data)
+    factors = sec.blocks[0]
+    assert factors.kind == "table"
+    col = factors.columns.index
+    got = [(r[col("condition")].text, r[col("corpus")].text, r[col("size")].text) for r in factors.rows]
+    assert got == [("c3", "bible", "2000"), ("c1", "bible", "10000"), ("c2", "flores", "2000")]
+    assert all(r[col("train_seeds")].text == "7" for r in factors.rows)
+    counts = sec.blocks[2]  # the shift-count table (and the bars drawn from it) follow the same order
+    assert list(dict.fromkeys(r[0].text for r in counts.rows)) == ["c3", "c1", "c2"]

@@ -23,6 +23,11 @@ def _section(key: str, title: str) -> Section:
     return Section(id=key, title=title, guide=guides()[key])
 
 
+def _factor_key(col: pd.Series) -> pd.Series:
+    """Sizes sort as numbers (2000 before 10000), other factors as text."""
+    return pd.to_numeric(col, errors="coerce") if col.name == "size" else col.astype(str)
+
+
 def shifts_section(data: StudyData) -> Section:
     """Conditions and their factors, shift counts, delta distributions, most-shifted probes with glosses."""
     sec = _section("shifts", "Shifts")
@@ -30,7 +35,15 @@ def shifts_section(data: StudyData) -> Section:
     if summary.empty:
         sec.missing = NEED_ANALYSIS
         return sec
-    sec.add(make_table(data.condition_table(), "Conditions: what each one fine-tuned on (from the run manifests)"))
+    # conditions grouped by what they trained on (corpus = domain, then size, then languages), so bars of
+    # conditions that differ in one factor stand next to each other
+    factors = data.condition_table()
+    keys = [c for c in ("corpus", "size", "finetune_langs", "condition") if c in factors.columns]
+    if len(factors):
+        factors = factors.sort_values(keys, key=_factor_key, kind="stable")
+        rank = {c: i for i, c in enumerate(factors["condition"])}
+        summary = summary.sort_values("condition", key=lambda col: col.map(rank).fillna(len(rank)), kind="stable")
+    sec.add(make_table(factors, "Conditions: what each one fine-tuned on (from the run manifests)"))
     sec.add(
         embed_figure(
             shift_count_bars(summary, colors=data.colours),
