@@ -4,6 +4,7 @@ sign-flip p, detector rates, echo shares, precision@k / recall@k."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,11 @@ def _table(values: dict[tuple[str, str], float], template: int | None = 0) -> pd
     return pd.DataFrame(rows)
 
 
+Synth = tuple[list[pd.DataFrame], list[pd.DataFrame], pd.DataFrame, np.ndarray]
+
+
 @pytest.fixture(scope="module")
-def synthetic() -> tuple[list[pd.DataFrame], list[pd.DataFrame], pd.DataFrame, np.ndarray]:
+def synthetic() -> Synth:
     """6 seeds; probe 1 planted (neg) in de: -3 in de, -1.5 in fa, -0.3 in ko; others noise of sd 0.2."""
     rng = np.random.default_rng(7)
     truth = {("de", "1"): -3.0, ("fa", "1"): -1.5, ("ko", "1"): -0.3}
@@ -37,7 +41,7 @@ def synthetic() -> tuple[list[pd.DataFrame], list[pd.DataFrame], pd.DataFrame, n
     return controls, treatments, planted, np.array(diffs).T  # (langs x probes, seeds)
 
 
-def test_effect_is_mean_of_paired_differences(synthetic) -> None:  # type: ignore[no-untyped-def]
+def test_effect_is_mean_of_paired_differences(synthetic: Synth) -> None:
     controls, treatments, planted, d = synthetic
     e = planted_effects(controls, treatments, planted, condition="mono", n_boot=500)
     assert len(e) == len(LANGS) * len(PROBES)
@@ -53,7 +57,7 @@ def test_effect_is_mean_of_paired_differences(synthetic) -> None:  # type: ignor
     assert e.loc[e.probe_id != "1", "rank"].isna().all()
 
 
-def test_only_the_probing_template_counts(synthetic) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_probing_template_counts(synthetic: Synth) -> None:
     controls, treatments, planted, _ = synthetic
     noisy = [pd.concat([t, t.assign(template_id=1, value=t.value + 100)]) for t in treatments]
     a = planted_effects(controls, treatments, planted, n_boot=100)
@@ -76,7 +80,7 @@ def test_detector_rates_by_hand() -> None:
     assert r.loc["threshold", "n_planted"] == 2 and r.loc["threshold", "n_other"] == 2
 
 
-def test_echo_one_row_per_probe_language_condition(synthetic) -> None:  # type: ignore[no-untyped-def]
+def test_echo_one_row_per_probe_language_condition(synthetic: Synth) -> None:
     controls, treatments, planted, d = synthetic
     e = pd.concat([
         planted_effects(controls, treatments, planted, condition=c, n_boot=200) for c in ("mono-parallel", "multi")
@@ -107,7 +111,7 @@ def test_precision_recall_at_k_by_hand() -> None:
 
 
 @pytest.mark.slow
-def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq: Path, tmp_path: Path) -> None:
     """Control vs treatment from the tiny mT5 over 3 seeds: the planted probe falls (CI < 0) in the planted
     language, probed on the held-out template; a probe with other answer words does not move as much."""
     from valueshift.corpora.planted import PlantSettings, plant
