@@ -94,6 +94,13 @@ def make_study(root: Path, *, attribution: bool = True, claims: bool = True) -> 
     analyze(root / "base", [root / n for n in tuned], root / "analysis", labels=["fa", "fa", "multi"], config=cfg)
     if attribution:
         attribution_run(root / "attribution")
+    # the plan `valueshift run` writes: node folders relative or absolute, one node not run yet
+    (root / "exp.toml").write_text('name = "tiny <study>"\n', encoding="utf-8")
+    nodes = [{"id": "base", "kind": "probe", "out": "base", "deps": [], "params": {}},
+             {"id": "an", "kind": "analyze", "out": str(root / "analysis"), "deps": ["base"], "params": {}},
+             {"id": "attr", "kind": "attribute", "out": "attr-pending", "deps": [], "params": {}}]  # fmt: skip
+    (root / "grid.json").write_text(json.dumps({"experiment": str(root / "exp.toml"), "name": "tiny",
+                                                "nodes": nodes}), encoding="utf-8")  # fmt: skip
     if claims:
         pd.DataFrame({
             "claim": ["size explains more than language", "multi preserves similarity <script>x</script>"],

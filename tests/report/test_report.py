@@ -38,6 +38,9 @@ def test_full_study_shows_every_section(study_report: Path) -> None:
     assert all(len(f["alt"]) > 30 for f in page.figures)
     html = study_report.read_text(encoding="utf-8")
     assert html.count("<svg") == len(page.figures) and "viewBox" in html
+    study = page.sections["study"]["text"]  # the grid's plan and its experiment file
+    assert "probe: 1/1 done, analyze: 1/1 done, attribute: 0/1 done" in study and 'name = "tiny <study>"' in study
+    assert "&lt;study&gt;" in html
 
 
 def test_tables_hold_the_files_numbers(study_dir: Path, study_report: Path) -> None:

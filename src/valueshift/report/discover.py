@@ -2,10 +2,11 @@
 
 The report never assumes a layout: a grid output, an analysis directory or a lone probe run are all "some run
 directories below DIR". :func:`discover` walks the tree, reads every ``manifest.json`` and groups the runs by
-their ``command`` (``probe``, ``finetune``, ``analyze``, ``attribute``, and any other command, such as the
-experiment grid's). It also follows an analysis manifest's ``sources`` to the probe runs it compared, and a
-probe run's model path to the fine-tuning run that produced it, so a report of an analysis directory alone can
-still show the base model's probes and each condition's corpus.
+their ``command`` (``probe``, ``finetune``, ``analyze``, ``attribute``, and the grid's own node commands such
+as ``claims``), and notes each experiment grid's plan (``grid.json``). It also follows an analysis manifest's
+``sources`` to the probe runs it compared, and a probe run's model path to the fine-tuning run that produced
+it, so a report of an analysis directory alone can still show the base model's probes and each condition's
+corpus.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ STAGES: dict[str, str] = {
     "analyze": "valueshift analyze --base BASE_RUN --tuned TUNED_RUN --out DIR",
     "attribute": "valueshift attribute --run FINETUNE_RUN --probes SPEC --langs LANGS --out DIR",
     "validate": "valueshift attribute validate --attribution DIR --out DIR2",
-    "grid": "valueshift run EXPERIMENT.toml (the experiment grid)",
+    "grid": "valueshift run EXPERIMENT.toml --out DIR (the experiment grid)",
 }
 # Folders that hold model weights or pieces of one run, never other runs: not worth walking.
 _SKIP = {"checkpoints", "figures", "model", "adapter", "__pycache__", "node_modules"}
 _MAX_DEPTH = 8
+GRID_FILE = "grid.json"  # the plan `valueshift run` writes into its output (valueshift.experiments.GRID_FILE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,13 +67,10 @@ class Study:
 
     root: Path
     runs: list[Run] = field(default_factory=list)
+    grid_files: list[Path] = field(default_factory=list)  # ``grid.json`` of experiment grids (their plans)
 
     def of(self, *commands: str) -> list[Run]:
         return [r for r in self.runs if r.command in commands]
-
-    @property
-    def grids(self) -> list[Run]:
-        return [r for r in self.runs if r.command not in STAGES or r.command == "grid"]
 
     def find(self, path: str | os.PathLike[str]) -> Run | None:
         """The run at ``path`` (or holding the file ``path``), if known."""
@@ -97,7 +96,7 @@ class Study:
         return found
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path, grids: list[Path]) -> list[Path]:
     found: list[Path] = []
     base_depth = len(root.parts)
     for here, dirs, files in os.walk(root):
@@ -105,6 +104,8 @@ def _walk(root: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP and depth < _MAX_DEPTH)
         if MANIFEST in files:
             found.append(Path(here))
+        if GRID_FILE in files:
+            grids.append(Path(here) / GRID_FILE)
     return found
 
 
@@ -131,7 +132,7 @@ def discover(root: str | os.PathLike[str]) -> Study:
     base = Path(root).resolve()
     study = Study(root=base)
     seen: set[Path] = set()
-    queue = _walk(base)
+    queue = _walk(base, study.grid_files)
     while queue:
         path = queue.pop(0).resolve()
         if path in seen or not path.is_dir():
@@ -146,6 +147,6 @@ def discover(root: str | os.PathLike[str]) -> Study:
         run = Run(path, manifest)
         study.runs.append(run)
         queue.extend(_linked(study, run))
-    order = {c: i for i, c in enumerate(["grid", "finetune", "probe", "analyze", "attribute"])}
+    order = {c: i for i, c in enumerate(["tiny-model", "finetune", "probe", "analyze", "attribute", "claims"])}
     study.runs.sort(key=lambda r: (order.get(r.command, -1), str(r.path)))
     return study

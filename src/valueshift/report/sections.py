@@ -8,6 +8,7 @@ the command that produces them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -71,10 +72,32 @@ def study_section(data: StudyData) -> Section:
         "finished_at": r.manifest.get("finished_at") or r.manifest.get("started_at"),
     } for r in study.runs])  # fmt: skip
     sec.add(make_table(runs, "Run directories (run key: first 16 hex digits)"))
-    for grid in study.grids:
-        sec.add(Pre(f"experiment ({grid.command}) configuration: {study.label(grid)}",
-                    json.dumps(grid.config, indent=2, sort_keys=True, default=str)))  # fmt: skip
+    for grid in study.grid_files:
+        _grid_blocks(sec, data, grid)
     return sec
+
+
+def _grid_blocks(sec: Section, data: StudyData, file: Path) -> None:
+    """An experiment grid's plan: its experiment file (shown when readable), nodes per kind and how many are done."""
+    try:
+        plan = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        sec.add(Note(f"{file}: unreadable grid plan"))
+        return
+    nodes = [n for n in plan.get("nodes", []) if isinstance(n, dict)]
+    done = {str(r.path) for r in data.study.runs if r.done}
+    kinds: dict[str, list[int]] = {}
+    for n in nodes:
+        out = Path(str(n.get("out", "")))
+        path = out if out.is_absolute() else file.parent / out
+        tally = kinds.setdefault(str(n.get("kind")), [0, 0])
+        tally[0] += 1
+        tally[1] += str(path.resolve()) in done
+    experiment = Path(str(plan.get("experiment", "")))
+    sec.add(Facts([("experiment", str(plan.get("name", "–"))), ("experiment file", str(experiment)),
+                   ("grid nodes", ", ".join(f"{k}: {d}/{n} done" for k, (n, d) in kinds.items()) or "–")]))  # fmt: skip
+    if experiment.is_file() and experiment.stat().st_size < 100_000:
+        sec.add(Pre(f"experiment file {experiment.name}", experiment.read_text(encoding="utf-8", errors="replace")))
 
 
 def claims_section(data: StudyData) -> Section:
@@ -86,7 +109,7 @@ def claims_section(data: StudyData) -> Section:
         return sec
     for path in files:
         df = pd.read_parquet(path)
-        first = [c for c in ("claim", "statement", "estimate", "ci_low", "ci_high", "verdict") if c in df.columns]
+        first = [c for c in ("claim", "subject", "estimate", "ci_low", "ci_high", "verdict") if c in df.columns]
         sec.add(make_table(df, f"Claims ({path.parent.name}/{path.name})", first + [c for c in df if c not in first]))
     return sec
 
