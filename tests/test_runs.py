@@ -117,6 +117,10 @@ def test_out_is_checked_before_anything_is_written(tmp_path: Path) -> None:
         with pytest.raises(RunError, match="not writable"):
             RunDir.prepare(ro / "run", **JOB)  # type: ignore[arg-type]
     assert sorted(p.name for p in tmp_path.iterdir()) in (["file"], ["file", "ro"])
+    for special in (Path("/proc/valueshift-run"), Path("/sys/valueshift-run")):
+        if special.parent.is_dir():  # the kernel refuses new entries here even to root
+            with pytest.raises(RunError, match="cannot create anything in"):
+                RunDir.prepare(special, **JOB)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("text", ["{not json", "[1, 2]", '"a string"'])

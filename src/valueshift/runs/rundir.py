@@ -181,6 +181,13 @@ def _check_writable(path: Path) -> None:
         raise RunError(f"{path}: {probe} is a file, so the directory cannot be created; choose another --out")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise RunError(f"{path}: {probe} is not writable; choose another --out")
+    # permission bits do not tell the whole story (/proc, /sys, read-only mounts, full disks): try for real
+    trial = probe / f".valueshift-write-test.{os.getpid()}.tmp"
+    try:
+        trial.mkdir()
+        trial.rmdir()
+    except OSError as exc:
+        raise RunError(f"{path}: cannot create anything in {probe} ({exc.strerror}); choose another --out") from exc
 
 
 def run_input(run_dir: str | os.PathLike[str]) -> str:
@@ -264,7 +271,10 @@ class RunDir:
         """Claim ``out`` and start (or resume) the run; see the module docstring."""
         path = Path(out)
         cls.prepare(path, command=command, config=config, inputs=inputs, overwrite=overwrite, wait=wait)
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"{path}: cannot create the run directory ({exc.strerror}); choose another --out") from exc
         claim = Claim.acquire(path, wait=wait)
         try:
             key = run_key(command, config, inputs)
