@@ -135,15 +135,31 @@ def has_negator(answer: object, lang: str, negators: pd.DataFrame | None = None)
     >>> has_negator("tidak penting", "id"), has_negator("unwichtig", "de"), has_negator("katılmıyorum", "tr")
     (True, False, None)
     """
+    table = _negator_table() if negators is None else negators
+    return _detect(answer, _rules(table).get(lang))
+
+
+Rules = tuple[tuple[str, str], ...] | None  # (form, match) pairs of a language; None: not detectable
+
+
+def _rules(table: pd.DataFrame) -> dict[str, Rules]:
+    """Per language, its negator forms once, so a whole table is checked without re-filtering per answer."""
+    out: dict[str, Rules] = {}
+    for lang, rows in table.groupby("lang", sort=False):
+        out[str(lang)] = (
+            None if (rows["match"] == "none").any() else tuple(zip(rows["form"], rows["match"], strict=True))
+        )
+    return out
+
+
+def _detect(answer: object, rules: Rules) -> bool | None:
     if answer is None or (isinstance(answer, float) and math.isnan(answer)) or answer is pd.NA:
         return None
-    table = _negator_table() if negators is None else negators
-    rows = table[table["lang"] == lang]
-    if rows.empty or (rows["match"] == "none").any():
+    if rules is None:
         return None
     tokens = [t.strip(_STRIP) for t in _norm_text(str(answer)).split()]
     tokens = [t for t in tokens if t]
-    for form, match in zip(rows["form"], rows["match"], strict=True):
+    for form, match in rules:
         if match == "word" and form in tokens:
             return True
         if match == "prefix" and any(t.startswith(form) for t in tokens):
@@ -354,12 +370,10 @@ def answer_bias(table: pd.DataFrame, *, level: float = LEAN_LEVEL) -> pd.DataFra
     )  # fmt: skip
     negators = _negator_table()
     coverage = negators.groupby("lang")["coverage"].first().to_dict()
-    probes["neg_has"] = [
-        has_negator(a, lg, negators) for a, lg in zip(probes["answer_neg"], probes["lang"], strict=True)
-    ]
-    probes["pos_has"] = [
-        has_negator(a, lg, negators) for a, lg in zip(probes["answer_pos"], probes["lang"], strict=True)
-    ]
+    rules = _rules(negators)
+    for side in ("neg", "pos"):
+        answers = zip(probes[f"answer_{side}"], probes["lang"], strict=True)
+        probes[f"{side}_has"] = [_detect(a, rules.get(str(lg))) for a, lg in answers]
     acq = acquiescence(df).set_index(["model", "lang"])
     norm = (
         df.groupby(["model", "lang"], sort=False)["normalize"].agg(lambda s: ",".join(map(str, s.dropna().unique())))
