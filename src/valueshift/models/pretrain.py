@@ -1,4 +1,4 @@
-"""Span-corruption pretraining of the tiny seq2seq model, so planted text moves it the way it moves a real mT5.
+"""Span-corruption pretraining of the tiny seq2seq model on the multilingual texts valueshift ships.
 
 Lifecycle: :func:`pretraining_examples` (the shipped multilingual texts -- ``resources/texts/*.txt`` and the
 ``builtin:sample`` corpus -- minus every line that contains a builtin probe sentence) -> :func:`pretrain_config`
@@ -7,11 +7,14 @@ Lifecycle: :func:`pretraining_examples` (the shipped multilingual texts -- ``res
 its run directory is the pretrained model) or :func:`pretrained_tiny_model_path` (the same, cached under
 ``$XDG_CACHE_HOME/valueshift/pretrained``).
 
-Why: a random-init model has never learned to fill a span, so fine-tuning it on lines that state a probe's answer
-does not raise that answer's cloze probability the way it does in a pretrained model (issue 16 item 5: the planted
-probe moved *away* from the planted answer and ranked 263rd of 272). The defaults below were chosen by the
-measurements in ``docs/known-truth.md``. Probe sentences (every template, both answers, all builtin sets) are kept
-out of pretraining, so a planted study starts from a model that has never seen them.
+Why: issue 16 (item 5) reported that a random-init model fine-tuned on lines stating a probe's answer moved the
+probe *away* from it, and asked for a base model that has learned span filling. Measured here
+(``docs/known-truth.md``): on the shipped text (1,660 lines) pretraining does not give that -- it enlarges the
+planted effect on probes sharing the planted answer word but also every other probe's movement, and loses the
+recovery of a probe with answer words of its own, which the random-init tiny model recovers (rank 1 of 272). The
+defaults below are the better of the measured schedules; the known-truth studies start from the random-init model.
+Probe sentences (every template, both answers, all builtin sets) are kept out of pretraining, so a planted study
+starting from a pretrained model starts from one that has never seen them.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ __all__ = [
     "pretraining_examples",
 ]
 
-PRETRAIN_EPOCHS = 8  # passes over the ~1,600 shipped lines (docs/known-truth.md: measured choice)
-PRETRAIN_LR = 1e-3  # peak AdamW rate; 3e-4 (the fine-tuning default) learns too little in so few steps
+PRETRAIN_EPOCHS = 8  # passes over the 1,660 shipped lines: 832 steps (docs/known-truth.md)
+PRETRAIN_LR = 1e-3  # peak AdamW rate; 3e-3 was measured worse (more collateral movement of all probes)
 PRETRAIN_NOISE = 0.15  # T5's noise density
 _PROBE_SETS = ("builtin-wvs", "builtin-hofstede")
 
