@@ -1,14 +1,11 @@
-"""The main job on embedded defaults (``make demo``): the study's pipeline end to end, offline, on CPU.
+"""The main job on embedded defaults (``make demo``): ``experiments/demo.toml`` run through the experiment grid.
 
-1. build a tiny mT5 with the project's tokenizer (``valueshift model tiny``);
-2. probe it on the builtin WVS-7 set in every language the set has (``valueshift probe``);
-3. fine-tune it multilingually on the builtin parallel sample in fa, ko, hi, ru (``valueshift finetune``);
-4. probe the tuned model the same way;
-5. compare them: shifts, cross-language similarity and its preservation, alignment with WVS-7 moral means
-   (``valueshift analyze``), with figures.
-
-Each stage is a run directory under ``--out``; a finished stage is reused, so an interrupted demo resumes. The
-weights are random, so the numbers mean nothing; the point is that every code path real checkpoints use runs.
+The grid (see docs/experiments.md) builds a small random-init mT5 offline, probes it on the builtin WVS-7 set in
+every language the set has, fine-tunes it multilingually on the builtin parallel sample in fa, ko, hi, ru, probes
+the tuned model, analyses the shifts (similarity, preservation, alignment with WVS-7 moral means), tests the
+study-level claims and writes a report with figures. Each node is a run directory under ``--out``; a finished
+node is reused, so an interrupted demo resumes. The weights are random, so the numbers mean nothing; the point is
+that every code path real checkpoints use runs.
 """
 
 from __future__ import annotations
@@ -17,43 +14,37 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_EXPERIMENT", "run_demo"]
 
-FINETUNE_LANGS = "fa,ko,hi,ru"
+# the repository's experiments/ folder (src/valueshift/demo.py -> repo root)
+DEMO_EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "demo.toml"
 
 
-def run_demo(out: Path, *, size: str = "small", seed: int = 0, quiet: bool = False) -> Path:
-    """Run the demo pipeline into ``out`` and return the analysis directory.
-
-    Every stage is a keyed run directory, so a rerun reuses finished stages and resumes an interrupted one.
-    """
+def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, quiet: bool = False) -> Path:
+    """Run the demo grid into ``out`` and return the report directory."""
     from rich.console import Console
 
-    from valueshift.analysis import AnalysisConfig, analyze
-    from valueshift.models import build_tiny_model
-    from valueshift.report import write_figures
-    from valueshift.scoring import ProbeConfig, run_probe
-    from valueshift.training import finetune
+    from valueshift.analysis import read_result
+    from valueshift.errors import ExperimentError
+    from valueshift.experiments import run_experiment
 
     console = Console(stderr=True, quiet=quiet)
-    model = out / "model"
-    if not (model / "config.json").is_file():
-        console.print(f"[bold]1/5[/] building a {size} mT5 (seed {seed})")
-        build_tiny_model(model, size=size, seed=seed)  # type: ignore[arg-type]
-    console.print("[bold]2/5[/] probing the base model")
-    base = ProbeConfig.build(model=str(model), probes="builtin-wvs", average_templates=True)
-    run_probe(base, out / "base", quiet=quiet)
-    console.print("[bold]3/5[/] fine-tuning (multilingual, fa ko hi ru)")
-    [tuned_model] = finetune(str(model), "builtin:sample", FINETUNE_LANGS, 150, "multi", out / "finetune", epochs=2,
-                             seed=seed, quiet=quiet)  # fmt: skip
-    console.print("[bold]4/5[/] probing the tuned model")
-    run_probe(base.model_copy(update={"model": str(tuned_model)}), out / "tuned", quiet=quiet)
-    console.print("[bold]5/5[/] analysing shifts, similarity and human alignment")
-    result = analyze(out / "base", [out / "tuned"], out / "analysis", labels=["multi"], config=AnalysisConfig())
-    write_figures(out / "analysis")
-    console.print(_summary_table(result))
-    console.print(f"tables and figures: {out / 'analysis'}")
-    return out / "analysis"
+
+    def on_event(nid: str, state: Any) -> None:
+        console.print(f"{state.state:>7} {nid}" + ("" if state.state == "done" else f": {state.message}"))
+
+    states = run_experiment(experiment, out, jobs=jobs, on_event=on_event)
+    bad = {k: v for k, v in states.items() if v.state != "done"}
+    if bad:
+        raise ExperimentError(f"{len(bad)} demo node(s) did not finish: " + "; ".join(
+            f"{k}: {v.state} {v.message}" for k, v in bad.items()))  # fmt: skip
+    for nid in states:
+        if nid.startswith("analyze/"):
+            console.print(_summary_table(read_result(out / nid)))
+            console.print(f"tables and figures: {out / nid}")
+    console.print(f"study-level claims: {out / 'claims' / 'claims.parquet'}")
+    console.print(f"report: {out / 'report' / 'report.md'}")
+    return out / "report"
 
 
 def _summary_table(result: Any) -> Any:

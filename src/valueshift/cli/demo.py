@@ -1,9 +1,9 @@
-"""``valueshift demo``: the whole pipeline on embedded defaults, offline."""
+"""``valueshift demo``: ``experiments/demo.toml`` through the experiment grid, on embedded defaults, offline."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -13,18 +13,18 @@ __all__ = ["register"]
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's run directories.")] = Path("runs/demo"),
-    size: Annotated[
-        Literal["small", "tiny"], typer.Option("--size", help="small (~12M params, default) or tiny (~1.8M) mT5.")
-    ] = "small",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the model and the fine-tuning run.")] = 0,
+    out: Annotated[Path, typer.Option("--out", help="Folder of the demo grid's run directories.")] = Path("runs/demo"),
+    experiment: Annotated[
+        Path | None, typer.Option("--experiment", help="Experiment file (default: experiments/demo.toml).")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Nodes run at once (processes).")] = 1,
     quiet: Annotated[bool, QuietOption] = False,
 ) -> None:
-    """Build a tiny mT5, probe it, fine-tune it on fa/ko/hi/ru, probe again and analyse the shifts."""
-    from valueshift.demo import run_demo
+    """Build a tiny mT5, probe it, fine-tune it on fa/ko/hi/ru, probe again, analyse, test claims, report."""
+    from valueshift.demo import DEMO_EXPERIMENT, run_demo
 
-    path = run_demo(out, size=size, seed=seed, quiet=quiet)
-    typer.echo(f"demo finished: {path}")
+    path = run_demo(out, experiment=experiment or DEMO_EXPERIMENT, jobs=jobs, quiet=quiet)
+    typer.echo(f"demo finished: results in {out}, report in {path / 'report.md'}")
 
 
 def register(app: typer.Typer) -> None:
