@@ -126,6 +126,7 @@ def test_invalid_values_name_the_key(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert not out.exists()
 
 
+@pytest.mark.slow  # three grid runs (about a minute of CPU)
 def test_local_processes_and_submitit_give_identical_tables(tmp_path: Path) -> None:
     file = write_grid(tmp_path)
     _run(file, tmp_path / "serial")
