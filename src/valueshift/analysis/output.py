@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from valueshift.analysis.pipeline import AnalysisResult
     from valueshift.analysis.tables import ProbeTable
 
-__all__ = ["COMMAND", "TABLES", "read_result", "run_analysis", "table_fingerprint"]
+__all__ = ["COMMAND", "TABLES", "analysis_job", "read_result", "run_analysis", "table_fingerprint"]
 
 COMMAND = "analyze"
 # file name -> AnalysisResult attribute
@@ -56,6 +56,14 @@ def read_result(run_dir: str | os.PathLike[str]) -> AnalysisResult:
     return AnalysisResult(**tables, summary=summary, out=path, files=files)
 
 
+def analysis_job(config: AnalysisConfig, base: ProbeTable, tuned: Sequence[ProbeTable]) -> dict[str, Any]:
+    """An analysis's identity (``command``, ``config``, ``inputs``: every table's content with its label); the
+    one rule :func:`run_analysis` and the experiment grid both key on."""
+    inputs = {f"base:{base.label}": table_fingerprint(base)}
+    inputs.update({f"tuned[{i}]:{t.label}": table_fingerprint(t) for i, t in enumerate(tuned)})
+    return {"command": COMMAND, "config": config.to_json(), "inputs": inputs}
+
+
 def run_analysis(
     config: AnalysisConfig,
     base: ProbeTable,
@@ -69,9 +77,8 @@ def run_analysis(
     from valueshift.analysis.pipeline import compute_analysis
     from valueshift.progress import note
 
-    inputs = {f"base:{base.label}": table_fingerprint(base)}
-    inputs.update({f"tuned[{i}]:{t.label}": table_fingerprint(t) for i, t in enumerate(tuned)})
-    job: dict[str, Any] = {"command": COMMAND, "config": config.to_json(), "inputs": inputs}
+    job = analysis_job(config, base, tuned)
+    inputs = job["inputs"]
     found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
     if found.status is Status.DONE and not overwrite:
         note(f"{out}: up to date (a finished analysis with this key); pass --overwrite to recompute")

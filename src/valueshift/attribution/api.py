@@ -22,7 +22,7 @@ from valueshift.attribution.examples import Checkpoint, TrainingRun
 from valueshift.errors import AttributionError, ValueshiftError
 from valueshift.probes.schema import MASK, Probe
 
-__all__ = ["INFLUENCE_COLUMNS", "attribute", "influence_table", "select_targets"]
+__all__ = ["INFLUENCE_COLUMNS", "attribute", "attribution_job", "influence_table", "select_targets"]
 
 COMMAND = "attribute"
 INFLUENCE_COLUMNS = ["method", "probe_id", "lang", "example_id", "ft_lang", "unit_id", "score", "rank"]
@@ -89,6 +89,21 @@ def _inputs(training: TrainingRun, checkpoints: Sequence[Checkpoint]) -> dict[st
                 "checkpoints='trajectory' needs it -- use checkpoints='all' or 'final'"
             ) from exc
     return out
+
+
+def attribution_job(
+    training: TrainingRun,
+    probes: str,
+    langs: Sequence[str],
+    targets: Sequence[Sequence[Probe]],
+    cfg: AttributionConfig,
+) -> dict[str, Any]:
+    """An attribution's identity (``command``, ``config``, ``inputs``: content of the run's examples and of every
+    model the features come from); the one rule :func:`attribute` and the experiment grid both key on."""
+    config = {"probes": probes, "langs": list(langs), "targets": sorted({t[0].probe_id for t in targets}),
+              **cfg.to_json()}  # fmt: skip
+    inputs = _inputs(training, training.select_checkpoints(cfg.checkpoints))
+    return {"command": COMMAND, "config": config, "inputs": inputs}
 
 
 def _values(model: str, targets: list[list[Probe]], context: list[Probe], cfg: AttributionConfig,
@@ -177,9 +192,8 @@ def attribute(
     chosen = select_targets(probe_set.probes, targets)
     dev = resolve_device(device)
     ckpts = training.select_checkpoints(cfg.checkpoints)
-    config = {"probes": probes, "langs": probe_set.langs, "targets": sorted({t[0].probe_id for t in chosen}),
-              **cfg.to_json()}  # fmt: skip
-    inputs = _inputs(training, ckpts)
+    job = attribution_job(training, probes, probe_set.langs, chosen, cfg)
+    config, inputs = job["config"], job["inputs"]
     found = RunDir.prepare(out, command=COMMAND, config=config, inputs=inputs, overwrite=overwrite)
     if found.status is Status.DONE and not overwrite:
         return Path(out)

@@ -87,9 +87,9 @@ def _ft_config(node: Node, deps: Deps) -> Any:
 
 
 def _ft_job(node: Node, deps: Deps) -> Job:
-    from valueshift.training.api import _plan
+    from valueshift.training.api import finetune_job
 
-    return _plan(_ft_config(node, deps), None)[1]
+    return finetune_job(_ft_config(node, deps), None)[1]
 
 
 def _ft_run(node: Node, deps: Deps, overwrite: bool) -> None:
@@ -106,14 +106,9 @@ def _probe_config(node: Node, deps: Deps) -> Any:
 
 
 def _probe_job(node: Node, deps: Deps) -> Job:
-    from valueshift.probes import load_probes
-    from valueshift.runs import model_fingerprint
-    from valueshift.scoring.api import probes_fingerprint
+    from valueshift.scoring.api import probe_job
 
-    cfg = _probe_config(node, deps)
-    probe_set = load_probes(cfg.probes, cfg.langs, strict=cfg.strict)
-    inputs = {"model": model_fingerprint(cfg.model), "probes": probes_fingerprint(probe_set)}
-    return {"command": "probe", "config": cfg.to_json(), "inputs": inputs}
+    return probe_job(_probe_config(node, deps))[1]
 
 
 def _probe_run(node: Node, deps: Deps, overwrite: bool) -> None:
@@ -133,12 +128,9 @@ def _analysis_args(node: Node, deps: Deps) -> tuple[Any, Any, Any]:
 
 
 def _analyze_job(node: Node, deps: Deps) -> Job:
-    from valueshift.analysis.output import COMMAND, table_fingerprint
+    from valueshift.analysis.output import analysis_job
 
-    config, base, tuned = _analysis_args(node, deps)
-    inputs = {f"base:{base.label}": table_fingerprint(base)}
-    inputs.update({f"tuned[{i}]:{t.label}": table_fingerprint(t) for i, t in enumerate(tuned)})
-    return {"command": COMMAND, "config": config.to_json(), "inputs": inputs}
+    return analysis_job(*_analysis_args(node, deps))
 
 
 def _analyze_run(node: Node, deps: Deps, overwrite: bool) -> None:
@@ -171,18 +163,13 @@ def _attr_args(node: Node, deps: Deps) -> tuple[Any, Any, list[str]]:
 
 
 def _attribute_job(node: Node, deps: Deps) -> Job:
-    from valueshift.attribution.api import COMMAND, _inputs
+    from valueshift.attribution.api import attribution_job, select_targets
     from valueshift.probes import load_probes
 
     cfg, training, targets = _attr_args(node, deps)
     probe_set = load_probes(node.params["probes"], node.params["langs"])
-    config = {"probes": node.params["probes"], "langs": probe_set.langs, "targets": targets, **cfg.to_json()}
-    # the stage's own identity rule (config and content of the run's examples and checkpoints)
-    return {
-        "command": COMMAND,
-        "config": config,
-        "inputs": _inputs(training, training.select_checkpoints(cfg.checkpoints)),
-    }
+    chosen = select_targets(probe_set.probes, targets)
+    return attribution_job(training, node.params["probes"], probe_set.langs, chosen, cfg)
 
 
 def _attribute_run(node: Node, deps: Deps, overwrite: bool) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "aggregate_templates",
     "make_scorer",
     "probe",
+    "probe_job",
     "probes_fingerprint",
     "run_probe",
     "score_probes",
@@ -204,6 +205,16 @@ def probes_fingerprint(probe_set: ProbeSet) -> str:
     return hashlib.sha256(canonical_json([list(r) for r in records], "probes").encode()).hexdigest()
 
 
+def probe_job(config: ProbeConfig) -> tuple[ProbeSet, dict[str, Any]]:
+    """The probes a run scores and its identity (``command``, ``config``, ``inputs``: content of model and probes);
+    the one rule :func:`run_probe` and the experiment grid both key on."""
+    from valueshift.runs import model_fingerprint
+
+    probe_set = load_probes(config.probes, config.langs, strict=config.strict)
+    inputs = {"model": model_fingerprint(config.model), "probes": probes_fingerprint(probe_set)}
+    return probe_set, {"command": "probe", "config": config.to_json(), "inputs": inputs}
+
+
 def run_probe(
     config: ProbeConfig,
     out: str | os.PathLike[str],
@@ -224,13 +235,11 @@ def run_probe(
     """
     from valueshift.analysis.bias import answer_bias, bias_warnings
     from valueshift.probes.registry import builtin_version
-    from valueshift.runs import RunDir, Status, model_fingerprint, running
+    from valueshift.runs import RunDir, Status, running
 
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {batch_size}")
-    probe_set = load_probes(config.probes, config.langs, strict=config.strict)
-    inputs = {"model": model_fingerprint(config.model), "probes": probes_fingerprint(probe_set)}
-    job: dict[str, Any] = {"command": "probe", "config": config.to_json(), "inputs": inputs}
+    probe_set, job = probe_job(config)
     found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
     target = Path(out) / "probe_scores.parquet"
     if found.status is Status.DONE and not overwrite:

@@ -31,7 +31,7 @@ from valueshift.training.config import CorpusSettings, FinetuneConfig, LoraSetti
 from valueshift.training.objectives import Objective, SpanCorruption, objective_for
 from valueshift.training.trainer import train
 
-__all__ = ["finetune", "run_finetune", "sample_examples"]
+__all__ = ["finetune", "finetune_job", "run_finetune", "sample_examples"]
 
 COMMAND = "finetune"
 Strategy = Literal["mono", "multi"]
@@ -102,8 +102,9 @@ def _save_final(run: RunDir, model: Any, tokenizer: Any, merged: bool) -> None:
     staged.rmdir()
 
 
-def _plan(config: FinetuneConfig, examples: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The run's examples and its identity (command, config, content of model and examples)."""
+def finetune_job(config: FinetuneConfig, examples: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The run's examples and its identity (``command``, ``config``, ``inputs``: content of model and examples);
+    the one rule :func:`run_finetune` and the experiment grid both key on."""
     if examples is not None:
         table = _check_examples(examples)
     elif config.corpus is not None:
@@ -151,7 +152,7 @@ def run_finetune(
     from valueshift.models import load_model
 
     # -- validate and key the run before anything slow or anything written ---------------------------------------
-    table, job = _plan(config, examples)
+    table, job = finetune_job(config, examples)
     found = RunDir.prepare(out, **job, overwrite=overwrite, wait=wait)
     if found.status is Status.DONE and not overwrite:
         from valueshift.progress import note
@@ -238,7 +239,7 @@ def finetune(
         for name in names
     ]  # fmt: skip
     for name, cfg in zip(names, configs, strict=True):  # every refusal before the first run starts
-        _, job = _plan(cfg, None)
+        _, job = finetune_job(cfg, None)
         RunDir.prepare(Path(out) / name, **job, overwrite=overwrite, wait=wait)
     return [
         run_finetune(cfg, Path(out) / name, device=device, trust_remote_code=trust_remote_code,
