@@ -69,7 +69,7 @@ def test_statements_are_paraphrases_with_the_planted_answer() -> None:
     assert len(st) == 2 * 2 * 2 and set(st.template_id) == {1, 2}
     for row in st.itertuples():
         p = probes[(row.lang, row.probe_id, row.template_id)]
-        assert row.text == p.template.replace("[MASK]", p.answer_neg)
+        assert p.answer_neg is not None and row.text == p.template.replace("[MASK]", p.answer_neg)
         held_out = probes[(row.lang, row.probe_id, PROBE_TEMPLATE)]
         assert row.text not in {held_out.filled(a) for a in held_out.answers}
     pos = planted_statements(_settings(answer="pos"))

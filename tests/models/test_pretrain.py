@@ -33,7 +33,7 @@ def test_lines_with_a_probe_sentence_are_dropped(tmp_path: Path, monkeypatch: py
     (tmp_path / "texts").mkdir()
     (tmp_path / "texts" / "de.txt").write_text(f"Ein Satz.\nEr sagt: {probe.filled(probe.answer_pos)}\n\nNoch einer.\n")
     (tmp_path / "corpus" / "sample").mkdir(parents=True)
-    (tmp_path / "corpus" / "sample" / "de.txt").write_text(f"{probe.filled(probe.answer_neg).upper()}\nGut.\n")
+    (tmp_path / "corpus" / "sample" / "de.txt").write_text(f"{probe.filled(probe.answer_neg or '').upper()}\nGut.\n")
     monkeypatch.setattr(pretrain, "_resource_dir", lambda *parts: tmp_path.joinpath(*parts))
     table = pretrain.pretraining_examples()
     assert table.text.tolist() == ["Ein Satz.", "Noch einer.", "Gut."]
