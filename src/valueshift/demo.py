@@ -43,7 +43,7 @@ def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, qu
             console.print(_summary_table(read_result(out / nid)))
             console.print(f"tables and figures: {out / nid}")
     console.print(f"study-level claims: {out / 'claims' / 'claims.parquet'}")
-    console.print(f"report: {out / 'report' / 'report.md'}")
+    console.print(f"report: {out / 'report' / 'report.html'} (open it in a browser; offline, one file)")
     return out / "report"
 
 

@@ -1,7 +1,8 @@
-"""The ``report`` node: figures of every analysis and ``report.md`` (the study's claims and conditions).
+"""The ``report`` node: figures of every analysis, ``report.md`` (claims and where every table lies) and the
+self-contained ``report.html`` of the whole grid (:func:`valueshift.report.build_report`).
 
 Lifecycle: claim the run directory -> :func:`valueshift.report.write_figures` for each per-condition analysis
-(recorded as that analysis's outputs) -> ``report.md`` with the claims table and where every table lies ->
+(recorded as that analysis's outputs) -> ``report.md`` -> ``report.html`` over the grid's output folder ->
 manifest ``done``.
 """
 
@@ -41,4 +42,8 @@ def run_report(node: Any, deps: dict[str, Path], job: dict[str, Any], *, overwri
         run.own("report.md")
         with atomic_path(run.path / "report.md") as tmp:
             tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        from valueshift.report import build_report
+
+        run.own("report.html")
+        build_report(Path(node.out).parent, run.path / "report.html", title=p["name"])
         run.finish()
