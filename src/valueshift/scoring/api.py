@@ -233,7 +233,7 @@ def run_probe(
     returned as it is; a finished run with another key is refused unless ``overwrite``; an unfinished one with the
     same key resumes language by language, and one with another key (the model changed) is recomputed.
     """
-    from valueshift.analysis.bias import answer_bias, bias_warnings
+    from valueshift.analysis.bias import LEAN_LEVEL, answer_bias
     from valueshift.probes.registry import builtin_version
     from valueshift.runs import RunDir, Status, running
 
@@ -262,8 +262,14 @@ def run_probe(
             parts.append(part)
         table = pd.concat(parts, ignore_index=True)
         bias = answer_bias(table)
-        for warning in bias_warnings(bias):
-            warnings.warn(f"answer bias: {warning}", stacklevel=2)
+        flagged = bias.loc[bias["lean_flag"].astype(bool), "lang"].astype(str).tolist()
+        if flagged:  # one line here; the per-language detail is in the table and in `valueshift probes bias`
+            warnings.warn(
+                f"answer bias beyond ±{LEAN_LEVEL} nats in {len(flagged)} of {len(bias)} language(s) "
+                f"({', '.join(flagged)}): compare them only after calibration; details in "
+                f"{Path(out) / 'probe_bias.parquet'} and docs/validity.md",
+                stacklevel=2,
+            )
         if config.average_templates:
             table = aggregate_templates(table)
         run.write_table("probe_bias.parquet", bias)
