@@ -277,3 +277,59 @@ def test_import_wvs_second_file_failure_leaves_nothing(tmp_path: Path, capsys: p
     code, err = _run(["human", "import-wvs", str(csv), "--out", str(out)], capsys)
     _assert_one_error(code, err, ("means.parquet", "directory"))
     assert _snapshot(tmp_path) == before, "the distribution file must not appear without the means file"
+
+
+# -- --out states, for every command that writes a directory ------------------------------------------------
+def _writers(d: Path, model: Path) -> dict[str, list[str]]:
+    (d / "base").mkdir()
+    import pandas as pd
+
+    pd.DataFrame({"lang": ["de"], "probe_id": ["1"], "value": [0.5]}).to_parquet(d / "base" / "probe_scores.parquet")
+    return {
+        "probe": ["probe", "--model", str(model), "--probes", "builtin-hofstede", "--langs", "de"],
+        "finetune": [
+            "finetune",
+            "--model",
+            str(model),
+            "--corpus",
+            "builtin:sample",
+            "--langs",
+            "de",
+            "--size",
+            "2",
+            "--strategy",
+            "multi",
+        ],
+        "analyze": ["analyze", "--base", str(d / "base"), "--tuned", str(d / "base")],
+        "model tiny": ["model", "tiny"],
+    }
+
+
+OUT_STATES = {
+    "a file": (lambda d: (d / "taken").write_text("mine") and d / "taken", ("taken",)),
+    "under a file": (lambda d: (d / "taken").write_text("mine") and d / "taken" / "run", ("taken",)),
+    "a user's folder": (
+        lambda d: ((d / "thesis").mkdir(), (d / "thesis" / "ch1.tex").write_text("x")) and d / "thesis",
+        ("thesis", "ch1.tex"),
+    ),
+    "a kernel folder": (lambda d: Path("/proc/valueshift-out"), ("/proc",)),
+}
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["plain", "overwrite"])
+@pytest.mark.parametrize("state", list(OUT_STATES))
+@pytest.mark.parametrize("command", ["probe", "finetune", "analyze", "model tiny"])
+def test_out_states_are_refused_before_any_work(
+    command: str, state: str, overwrite: bool, model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_out, expect = OUT_STATES[state]
+    if state == "a kernel folder" and not Path("/proc").is_dir():
+        pytest.skip("no /proc on this system")
+    if command == "finetune" and state == "a user's folder":
+        pytest.skip("finetune's --out is the parent of its run directories: a new sub-folder in it is fine")
+    args = _writers(tmp_path, model)[command]
+    out = make_out(tmp_path)
+    before = _snapshot(tmp_path)
+    code, err = _run([*args, "--out", str(out), *(["--overwrite"] if overwrite else [])], capsys)
+    _assert_one_error(code, err, expect)
+    assert _snapshot(tmp_path) == before  # the user's files untouched, nothing created

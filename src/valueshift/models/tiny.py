@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from valueshift.errors import ModelError
 from valueshift.models.tokenizer import build_tokenizer, builtin_texts, train_sentencepiece
-from valueshift.runs import atomic_dir
+from valueshift.runs import atomic_dir, check_writable
 
 __all__ = ["TINY_SIZES", "TinyShape", "build_tiny_model", "tiny_model_path"]
 
@@ -92,7 +92,10 @@ def _check_target(out: Path, overwrite: bool) -> None:
     """Refuse, before any work: a file, a folder of user files, or an existing model without ``overwrite``."""
     if out.exists() and not out.is_dir():
         raise ModelError(f"{out}: exists and is not a directory; choose another --out")
-    if not out.exists() or not any(out.iterdir()):
+    if not out.exists():
+        check_writable(out)
+        return
+    if not any(out.iterdir()):
         return
     if not (out / _MARKER).is_file():
         shown = ", ".join(sorted(p.name for p in out.iterdir())[:5])

@@ -170,8 +170,8 @@ def _is_own(info: dict[str, Any]) -> bool:
     return info.get("pid") == os.getpid() and info.get("host") == socket.gethostname()
 
 
-def _check_writable(path: Path) -> None:
-    """Refuse an ``--out`` that cannot be created, before any slow work."""
+def check_writable(path: Path) -> None:
+    """Refuse an ``--out`` that cannot be created (a RunError naming why), before any slow work; creates nothing."""
     probe = path
     while not probe.exists():
         if probe.parent == probe:
@@ -236,7 +236,7 @@ class RunDir:
     ) -> Lookup:
         """Validate ``out`` and look the run up, creating nothing; raise for what :meth:`open` would refuse."""
         path = Path(out)
-        _check_writable(path)
+        check_writable(path)
         found = lookup(path, run_key(command, config, inputs))
         if found.status is Status.FOREIGN:
             raise RunError(
