@@ -154,3 +154,28 @@ def test_model_tiny_cli(tmp_path: Path) -> None:
     assert (tmp_path / "m" / "config.json").is_file() and (tmp_path / "m" / "model.safetensors").is_file()
     assert exit_code(["model", "tiny", "--out", str(tmp_path / "m")]) == 2
     assert exit_code(["model", "tiny", "--out", str(tmp_path / "n"), "--size", "huge"]) == 2
+
+
+def test_a_second_process_on_one_out_exits_2_naming_the_holder_or_waits(tiny_seq2seq: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from valueshift.runs import Claim
+
+    out = tmp_path / "run"
+    out.mkdir()
+    holder = Claim.acquire(out)  # this test process plays the first `valueshift probe`
+    argv = [sys.executable, "-m", "valueshift", "probe", "--model", str(tiny_seq2seq), "--probes", "builtin-hofstede",
+            "--langs", "de", "--out", str(out), "-q"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    second = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    assert second.returncode == 2 and f"pid {os.getpid()}" in second.stderr and "--wait" in second.stderr
+    assert "Traceback" not in second.stderr and sorted(p.name for p in out.iterdir()) == [".lock"]
+    waiting = subprocess.Popen([*argv, "--wait"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(2.0)
+    assert waiting.poll() is None  # still waiting for the claim
+    holder.release()
+    assert waiting.wait(timeout=300) == 0
+    assert len(pd.read_parquet(out / "probe_scores.parquet")) == 3 * 24
