@@ -1,5 +1,5 @@
 """BM25 lexical overlap between a probe's text and each training example: the no-model baseline (DATE-LM finds
-such baselines competitive; STUDY.md).
+such baselines competitive).
 
 Query: the probe's template without the slot plus its answers (both, for a pair probe). Tokens: lower-cased
 Unicode word characters (``\\w+``), so it works for every script that separates words by spaces or punctuation.

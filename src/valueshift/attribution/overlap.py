@@ -5,7 +5,7 @@ examples. A pair of languages ``(a, b)`` shares ``n`` units (same ``unit_id``). 
 uniformly random k-subset of ``b``'s ``N_b`` units -- ``n`` is hypergeometric: ``N_b`` units, ``M`` of them in
 ``a``'s top-k, ``k_b`` drawn; expected ``k_b M / N_b``; ``p_value = P(X >= n)``. The ``all`` rows count, over
 every language's top-k, the examples whose unit is in some other language's top-k, next to the share expected by
-chance, ``mean over examples of 1 - prod_b (1 - k_b / N_b)``. The paper reports under 5% (STUDY.md).
+chance, ``mean over examples of 1 - prod_b (1 - k_b / N_b)``. The paper reports under 5% (Choenni et al. 2024, sec. 5).
 """
 
 from __future__ import annotations

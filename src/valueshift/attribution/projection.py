@@ -4,7 +4,7 @@ Each coordinate ``j`` of a parameter is sent to one output bucket ``h(j)`` in ``
 ``(S g)_b = sum_{j: h(j) = b} s(j) g_j``. Hashes and signs come from ``np.random.default_rng([seed, i])`` for the
 i-th selected parameter, so the same seed gives the same features on every machine, and no ``params x k`` matrix
 is ever built (a dense 2048-dim Gaussian over 13.6M coordinates would be 111 GB; traker's CPU projector
-regenerates such blocks per call instead, ~100 ms per example, STUDY.md). Memory: one int32 bucket and one sign
+regenerates such blocks per call instead, ~100 ms per example as measured here). Memory: one int32 bucket and one sign
 per coordinate (5 bytes/parameter), cached on the device.
 
 Accuracy: ``E[<Sg1, Sg2>] = <g1, g2>`` and ``Var = (|g1|^2 |g2|^2 + <g1,g2>^2 - 2 sum_j g1_j^2 g2_j^2) / k`` --

@@ -13,7 +13,7 @@ the value up" (toward ``answer_pos``), negative means toward ``answer_neg``.
 ``lambda_c = damping * trace(Phi_c^T Phi_c) / min(n, k)``: a fixed fraction of the kernel's mean *non-zero*
 eigenvalue, so the ridge scales with the gradients (which shrink as training converges) and does not depend on
 ``k`` once ``k > n``. With ``k > n`` the kernel has rank ``n`` and ``lambda -> 0`` gives garbage (the traker bug
-STUDY.md reports); :func:`trak_scores` warns then. Small ``lambda`` also makes TRAK a leave-one-out estimate:
+seen with traker 0.3.2); :func:`trak_scores` warns then. Small ``lambda`` also makes TRAK a leave-one-out estimate:
 ``n`` near-duplicates share one direction of the kernel and each gets ~1/n of its credit (removing one changes
 little while the others stay). ``damping -> inf`` tends to TracIn's ranking. Default 10 (docs/attribution.md).
 

@@ -14,7 +14,7 @@ normalisation of :mod:`valueshift.scoring.normalize` is applied to tensors:
   the same (lang, group, template_id) among the given probes, as :func:`~valueshift.scoring.normalize.add_values`.
 
 For ``normalize="sum"`` and a pair probe the value is the margin ``log p(pos) - log p(neg)`` that TRAK's
-output function is built from (STUDY.md).
+output function is built from (Park et al. 2023, TRAK).
 """
 
 from __future__ import annotations
