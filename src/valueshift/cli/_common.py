@@ -7,13 +7,25 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 
-__all__ = ["OverwriteOption", "QuietOption", "WaitOption", "default", "option"]
+__all__ = [
+    "DeviceOption",
+    "OverwriteOption",
+    "QuietOption",
+    "TrustRemoteCodeOption",
+    "WaitOption",
+    "default",
+    "option",
+]
 
 QuietOption = typer.Option("--quiet", "-q", help="No progress bars.")
 OverwriteOption = typer.Option(
     "--overwrite", help="Replace a finished valueshift run in --out (never touches files valueshift did not write)."
 )
 WaitOption = typer.Option("--wait", help="If another process is writing --out, wait for it instead of failing.")
+DeviceOption = typer.Option("--device", help="auto (cuda when available), cpu or cuda.")
+TrustRemoteCodeOption = typer.Option(
+    "--trust-remote-code", help="Run code shipped with the checkpoint (off: it executes arbitrary Python)."
+)
 
 
 def option(model: type[BaseModel], field: str, *flags: str, **kwargs: Any) -> Any:

@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 
 import typer
 
-from valueshift.cli._common import OverwriteOption, QuietOption, WaitOption, default, option
+from valueshift.cli._common import (
+    DeviceOption,
+    OverwriteOption,
+    QuietOption,
+    TrustRemoteCodeOption,
+    WaitOption,
+    default,
+    option,
+)
 from valueshift.training.config import CorpusSettings, LoraSettings, Precision, TrainConfig
 
 __all__ = ["register"]
@@ -45,10 +53,8 @@ def finetune_command(
     align: Annotated[Literal["strict", "intersect"], option(C, "align", "--align")] = default(C, "align"),
     min_chars: Annotated[int, option(C, "min_chars", "--min-chars")] = default(C, "min_chars"),
     max_chars: Annotated[int | None, option(C, "max_chars", "--max-chars")] = default(C, "max_chars"),
-    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
-    trust_remote_code: Annotated[
-        bool, typer.Option("--trust-remote-code", help="Run code shipped with the checkpoint (arbitrary Python).")
-    ] = False,
+    device: Annotated[str, DeviceOption] = "auto",
+    trust_remote_code: Annotated[bool, TrustRemoteCodeOption] = False,
     overwrite: Annotated[bool, OverwriteOption] = False,
     wait: Annotated[bool, WaitOption] = False,
     quiet: Annotated[bool, QuietOption] = False,

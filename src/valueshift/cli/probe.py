@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from valueshift.cli._common import OverwriteOption, QuietOption, WaitOption, default, option
+from valueshift.cli._common import (
+    DeviceOption,
+    OverwriteOption,
+    QuietOption,
+    TrustRemoteCodeOption,
+    WaitOption,
+    default,
+    option,
+)
 from valueshift.scoring.config import Dtype, ProbeConfig
 from valueshift.scoring.normalize import Normalization
 
@@ -30,10 +38,8 @@ def probe(
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Prompts per forward pass; results do not depend on it.")
     ] = 32,
-    device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda")] = "auto",
-    trust_remote_code: Annotated[
-        bool, typer.Option("--trust-remote-code", help="Run code shipped with the checkpoint (arbitrary Python).")
-    ] = False,
+    device: Annotated[str, DeviceOption] = "auto",
+    trust_remote_code: Annotated[bool, TrustRemoteCodeOption] = False,
     overwrite: Annotated[bool, OverwriteOption] = False,
     wait: Annotated[bool, WaitOption] = False,
     quiet: Annotated[bool, QuietOption] = False,
