@@ -84,7 +84,12 @@ def test_killed_run_resumes_without_redoing_finished_languages(
     assert json.loads((tmp_path / "r" / "manifest.json").read_text())["status"] == "failed"
     assert exit_code(args) == 0
     assert scored == ["de", "fa", "fa"]  # de was not scored again
-    assert len(pd.read_parquet(tmp_path / "r" / "probe_scores.parquet")) == 2 * 272
+    resumed = pd.read_parquet(tmp_path / "r" / "probe_scores.parquet")
+    assert len(resumed) == 2 * 272
+    monkeypatch.setattr(api, "score_probes", real)
+    whole = [*args[: args.index("--out")], "--out", str(tmp_path / "whole"), "-q"]
+    assert exit_code(whole) == 0  # an uninterrupted run gives the same table, bit for bit
+    pd.testing.assert_frame_equal(resumed, pd.read_parquet(tmp_path / "whole" / "probe_scores.parquet"))
 
 
 @pytest.fixture
