@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from valueshift.errors import ExperimentError, ValueshiftError
+from valueshift.experiments import planted as _planted  # registers the plant-finetune and recovery node types
 from valueshift.experiments.nodes import NODE_TYPES, Node
 from valueshift.experiments.spec import Experiment, parse_tiny
 
@@ -54,6 +55,7 @@ def check_feasible(exp: Experiment, data_root: Path) -> dict[str, str]:
         except ValueshiftError as exc:
             raise ExperimentError(f"key 'grid.probe_sets' = {ps!r} with 'probe.langs' = "
                                   f"{exp.probe.langs!r}: {exc}") from exc  # type: ignore[attr-defined]  # fmt: skip
+    _planted.check_plant(exp)
     specs = {}
     opts = exp.finetune.corpus
     for name, corpus in exp.corpora.items():
@@ -99,6 +101,7 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
     tuned_meta: dict[str, dict[str, Any]] = {}
     analyses: dict[str, dict[str, Any]] = {}
     attributions: list[str] = []
+    recoveries: list[str] = []
     for model in exp.grid.models:
         tiny = parse_tiny(model)
         mname = _safe(model)
@@ -115,18 +118,20 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
                         cond = f"{cname}/{strategy}-{size}"
                         runs = ["multi"] if strategy == "multi" else list(exp.grid.langs)
                         tuned, labels = [], []
+                        cell_runs: dict[tuple[int, str], tuple[str, str, dict[str, Any], list[str]]] = {}
                         for seed in exp.grid.seeds:
                             for rname in runs:
                                 cs = {**corpus_opts, "spec": specs[cname], "size": size,
                                       "langs": ",".join(exp.grid.langs) if rname == "multi" else rname,
                                       "draw_langs": None if rname == "multi" else ",".join(exp.grid.langs)}  # fmt: skip
                                 ft_id = f"finetune/{mname}/{cond}/seed{seed}/{rname}"
+                                ft_cfg = {"corpus": cs, "train": {**train, "seed": seed}}
                                 if not any(n.id == ft_id for n in nodes):  # shared by every probe set
-                                    add(ft_id, "finetune", [mnode] if mnode else [], **msrc,
-                                        config={"corpus": cs, "train": {**train, "seed": seed}})  # fmt: skip
+                                    add(ft_id, "finetune", [mnode] if mnode else [], **msrc, config=ft_cfg)
                                 tid = add(f"probe/{mname}/{_safe(ps)}/{cond}/seed{seed}/{rname}", "probe", [ft_id],
                                           config=pcfg, model_node=ft_id, model=None, model_sub="")  # fmt: skip
                                 tuned.append(tid)
+                                cell_runs[(seed, rname)] = (ft_id, tid, ft_cfg, cs["langs"].split(","))
                                 labels.append(rname)
                                 tuned_meta[tid] = {"model": model, "probe_set": ps, "corpus": cname, "domain":
                                                    corpus.domain, "size": size, "strategy": strategy, "run": rname,
@@ -135,6 +140,12 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
                                   tuned=tuned, labels=labels, config=exp.analysis.to_json())  # fmt: skip
                         analyses[aid] = {"model": model, "probe_set": ps, "corpus": cname, "domain": corpus.domain,
                                          "size": size, "strategy": strategy}  # fmt: skip
+                        if exp.plant is not None:
+                            rec = _planted.plan_planted(
+                                exp, add, lambda i: any(n.id == i for n in nodes), prefix=f"{mname}/{_safe(ps)}/{cond}",
+                                ps=_safe(ps), pcfg=pcfg, strategy=strategy, runs=cell_runs, msrc=msrc, mnode=mnode,
+                            )  # fmt: skip
+                            recoveries += [rec] if rec else []
                         if attr["enabled"] and strategy in attr["strategies"]:
                             for seed in exp.grid.seeds:
                                 for rname in runs:

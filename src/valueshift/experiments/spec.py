@@ -9,7 +9,9 @@ Stage settings are the stage configs themselves, nested: ``[probe]`` is :class:`
 without ``model``/``probes`` (grid axes), ``[finetune.train]`` is :class:`~valueshift.training.TrainConfig`
 without ``seed``, ``[finetune.corpus]`` is :class:`~valueshift.training.CorpusSettings` without ``spec``,
 ``langs``, ``size`` and ``draw_langs``, ``[analysis]`` is :class:`~valueshift.analysis.AnalysisConfig`, and
-``[attribute]`` holds :class:`~valueshift.attribution.config.AttributionConfig` fields next to its grid options.
+``[attribute]`` holds :class:`~valueshift.attribution.config.AttributionConfig` fields next to its grid options,
+and the optional ``[plant]`` is :class:`~valueshift.corpora.planted.PlantSettings` with ``rate`` and ``strategy``
+turned into the axes ``rates`` and ``strategies`` (a known-truth study, :mod:`valueshift.experiments.planted`).
 Defaults are therefore written once, in the stage configs.
 """
 
@@ -17,18 +19,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from valueshift.analysis.config import AnalysisConfig
 from valueshift.attribution.config import AttributionConfig
+from valueshift.corpora.planted import PlantSettings
 from valueshift.errors import ExperimentError
 from valueshift.scoring.config import ProbeConfig
 from valueshift.training.config import CorpusSettings, TrainConfig
 
-__all__ = ["DATA_ROOT", "TINY_MODEL", "ClaimsSettings", "Experiment", "Resources", "load_experiment", "parse_tiny"]
+__all__ = [
+    "DATA_ROOT", "TINY_MODEL", "ClaimsSettings", "Experiment", "PlantSection", "Resources", "load_experiment",
+    "parse_tiny",
+]  # fmt: skip
 
 DATA_ROOT = "../shared/data"  # relative to the working directory, like every other path a user gives
 # tiny:<size>:seed<k>[:<kind>] -- a random-init offline model built by the grid (valueshift.models.build_tiny_model)
@@ -64,6 +70,14 @@ AttributeSettings = _subset(
     strategies=(list[Literal["mono", "multi"]], Field(["multi"], description="strategies whose runs are attributed")),
     n_targets=(int, Field(5, ge=1, description="probes attributed per run: the ones with the largest |delta|")),
     langs=(str, Field("fa,ko,hi,ru", description="test languages of the attributed probes, or 'all'")),
+)  # fmt: skip
+
+PlantSection = _subset(
+    PlantSettings, {"rate", "strategy"}, "PlantSection",
+    rates=(list[Annotated[float, Field(gt=0.0, lt=0.5)]],
+           Field(min_length=1, description="planted shares of each planting language's lines, e.g. [0.05, 0.1]")),
+    strategies=(list[Literal["parallel", "specific"]],
+                Field(["parallel"], min_length=1, description="planting strategies: parallel, specific")),
 )  # fmt: skip
 
 
@@ -131,6 +145,7 @@ class Experiment(Section):
     finetune: FinetuneSection = Field(default_factory=FinetuneSection, description="FinetuneConfig settings")
     analysis: AnalysisConfig = Field(default_factory=AnalysisConfig, description="AnalysisConfig settings")
     attribute: AttributeSettings = Field(default_factory=AttributeSettings, description="attribution")  # type: ignore[valid-type]
+    plant: PlantSection | None = Field(None, description="known truth: control and planted treatment runs")  # type: ignore[valid-type]
     claims: ClaimsSettings = Field(default_factory=ClaimsSettings, description="study-level claims")
     resources: dict[str, Resources] = Field(default_factory=dict, description="per node type: cpus, gpus, time")
     slurm: SlurmSettings = Field(default_factory=SlurmSettings, description="SLURM settings")

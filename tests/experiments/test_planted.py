@@ -1,0 +1,119 @@
+"""A planted study through the grid: [plant] validation, treatment beside control, the recovery node, caching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valueshift.errors import ExperimentError
+from valueshift.experiments import run_experiment
+from valueshift.experiments.spec import load_experiment
+
+from ._grid import manifests
+
+GRID = """
+name = "planted-tiny"
+[grid]
+models = ["tiny:tiny:seed0"]
+probe_sets = ["{probes}"]
+langs = ["de"]
+sizes = [12]
+strategies = ["multi"]
+seeds = [0, 1]
+[corpora.sample]
+spec = "builtin:sample"
+domain = "mixed"
+[probe]
+langs = "de,en"
+average_templates = false
+[finetune.train]
+max_steps = 2
+batch_size = 8
+[analysis]
+n_boot = 20
+n_perm = 19
+human = []
+[claims]
+n_boot = 20
+[plant]
+probe_ids = ["121"]
+langs = "de"
+rates = [0.2]
+strategies = ["parallel"]
+{extra}
+"""
+
+
+def _write(root: Path, extra: str = "", probe: str = "average_templates = false") -> Path:
+    probes = root / "probes.jsonl"
+    if not probes.exists():  # the planted probe and two others, every template: probing is fast
+        from valueshift.probes import load_probes
+        from valueshift.probes.jsonl import write_jsonl
+
+        write_jsonl(probes, [p for p in load_probes("builtin-wvs", "de,en") if p.probe_id in ("121", "1", "2")])
+    text = GRID.format(probes=probes, extra=extra).replace("average_templates = false", probe)
+    file = root / "planted.toml"
+    file.write_text(text, encoding="utf-8")
+    return file
+
+
+def test_plant_section_refuses_unknown_keys_and_template_averaging(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentError, match=r"key 'plant.bogus': unknown setting"):
+        load_experiment(_write(tmp_path, extra="bogus = 1"))
+    with pytest.raises(ExperimentError, match=r"key 'plant.rates.0' = 0.7"):
+        _bad_rate(tmp_path)
+    file = _write(tmp_path, probe="average_templates = true")
+    with pytest.raises(ExperimentError, match=r"key 'probe.average_templates'"):
+        run_experiment(file, tmp_path / "out", dry_run=True)
+    assert not (tmp_path / "out").exists()
+
+
+def _bad_rate(root: Path) -> None:
+    file = _write(root)
+    file.write_text(file.read_text(encoding="utf-8").replace("rates = [0.2]", "rates = [0.7]"), encoding="utf-8")
+    load_experiment(file)
+
+
+def test_planted_grid_recovers_and_reuses_every_node(tmp_path: Path) -> None:
+    file = _write(tmp_path)
+    out = tmp_path / "out"
+    states = run_experiment(file, out)
+    assert {k: v.state for k, v in states.items() if v.state != "done"} == {}
+    ft = out / "finetune" / "tiny-tiny-seed0" / "sample" / "multi-12"
+    for seed in (0, 1):
+        control = pd.read_parquet(ft / f"seed{seed}" / "multi" / "train_examples.parquet")
+        treated = pd.read_parquet(ft / f"seed{seed}" / "multi+parallel-0.2" / "train_examples.parquet")
+        planted = pd.read_parquet(ft / f"seed{seed}" / "multi+parallel-0.2" / "planted.parquet")
+        cols = ["lang", "unit_id", "text"]
+        # the treatment is the control's base sample plus exactly the planted lines (3 = round(0.2 * 12 / 0.8))
+        pd.testing.assert_frame_equal(treated[cols].iloc[: len(control)], control[cols])
+        pd.testing.assert_frame_equal(treated[cols].iloc[len(control) :].reset_index(drop=True),
+                                      planted[cols].reset_index(drop=True))  # fmt: skip
+        assert len(planted) == 3 and set(planted.probe_id) == {"121"} and set(planted.template_id) <= {1, 2}
+    rec = next((out / "recovery").rglob("effects.parquet")).parent
+    effects = pd.read_parquet(rec / "effects.parquet")
+    echo = pd.read_parquet(rec / "echo.parquet")
+    detector = pd.read_parquet(rec / "detector.parquet")
+    rows = effects[effects.planted]
+    assert sorted(zip(rows.probe_id, rows.lang, rows.condition, strict=True)) == [
+        ("121", "de", "multi-parallel-0.2"), ("121", "en", "multi-parallel-0.2"),
+    ]  # fmt: skip
+    assert np.isfinite(rows[["effect", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
+    assert len(echo) == 2 and np.isfinite(echo.effect).all()
+    assert set(detector.rule) == {"threshold", "significant"}
+    # independent recomputation of the effect: mean over seeds of treatment - control on template 0
+    probe = out / "probe" / "tiny-tiny-seed0"
+    diffs = []
+    for seed in (0, 1):
+        tab = {arm: pd.read_parquet(next(probe.rglob(f"seed{seed}/{arm}/probe_scores.parquet")))
+               for arm in ("multi", "multi+parallel-0.2")}  # fmt: skip
+        v = {a: t[(t.template_id == 0) & (t.probe_id == "121") & (t.lang == "de")].value.item() for a, t in tab.items()}
+        diffs.append(v["multi+parallel-0.2"] - v["multi"])
+    assert rows.set_index("lang").loc["de", "effect"] == pytest.approx(np.mean(diffs))
+    before = manifests(out)
+    again = run_experiment(file, out)
+    assert {v.state for v in again.values()} == {"done"}
+    assert manifests(out) == before  # every node reused
