@@ -117,3 +117,42 @@ def test_planted_grid_recovers_and_reuses_every_node(tmp_path: Path) -> None:
     again = run_experiment(file, out)
     assert {v.state for v in again.values()} == {"done"}
     assert manifests(out) == before  # every node reused
+
+
+def test_planted_attribution_ranks_the_planted_lines(tmp_path: Path) -> None:
+    """Attribution runs on the treatments with the planted probe as target; recovery scores their rankings."""
+    extra = '[attribute]\nenabled = true\nlangs = "de"\nmethod = "lexical"\n'
+    file = _write(tmp_path, extra=extra)
+    states = run_experiment(file, tmp_path / "out")
+    assert {k: v.state for k, v in states.items() if v.state != "done"} == {}
+    # the grid's own attribution of the controls, plus one per treatment run (seed) with the planted target
+    attr = [k for k in states if k.startswith("attribute/") and k.endswith("multi+parallel-0.2")]
+    assert len(attr) == 2
+    rec = pd.read_parquet(next((tmp_path / "out" / "recovery").rglob("attribution_recovery.parquet")))
+    assert set(rec.probe_id) == {"121"} and set(rec.attribution) == set(attr)
+    # 3 planted of 15 lines; BM25 of the probe's own words puts the planted paraphrases first (chance 0.2)
+    top = rec[(rec.k == 5) & (rec.lang == "de")]
+    assert len(top) == 2 and np.allclose(top.chance, 3 / 15) and (top.recall == 1.0).all()
+
+
+def test_shipped_planted_study_plans_treatments_only_where_german_is_trained(tmp_path: Path) -> None:
+    from valueshift.experiments import plan_experiment
+
+    repo = Path(__file__).resolve().parents[2]
+    exp, nodes = plan_experiment(repo / "experiments" / "planted.toml", tmp_path / "out")
+    kinds = {n.id: n.kind for n in nodes}
+    treated = sorted(i.rsplit("/", 2)[-2] + "/" + i.rsplit("/", 1)[-1] for i, k in kinds.items()
+                     if k == "plant-finetune")  # fmt: skip
+    n_seeds = len(exp.grid.seeds)
+    # mono: only the German run is planted (fa and ru runs have no planting language); multi: the one run
+    assert len(treated) == 2 * 2 * n_seeds  # (mono-de, multi) x (parallel, specific) x seeds
+    assert {t.split("/")[1] for t in treated} == {
+        "de+parallel-0.1", "de+specific-0.1", "multi+parallel-0.1", "multi+specific-0.1",
+    }  # fmt: skip
+    recovery = [n for n in nodes if n.kind == "recovery"]
+    assert len(recovery) == 2
+    for node in recovery:
+        for cond in node.params["conditions"]:
+            assert len(cond["control"]) == len(cond["treatment"]) == n_seeds
+            assert all(d in node.deps for d in cond["control"] + cond["treatment"] + cond["planted"])
+    assert not (tmp_path / "out").exists()

@@ -143,7 +143,7 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
                         if exp.plant is not None:
                             rec = _planted.plan_planted(
                                 exp, add, lambda i: any(n.id == i for n in nodes), prefix=f"{mname}/{_safe(ps)}/{cond}",
-                                ps=_safe(ps), pcfg=pcfg, strategy=strategy, runs=cell_runs, msrc=msrc, mnode=mnode,
+                                ps=ps, pcfg=pcfg, strategy=strategy, runs=cell_runs, msrc=msrc, mnode=mnode,
                             )  # fmt: skip
                             recoveries += [rec] if rec else []
                         if attr["enabled"] and strategy in attr["strategies"]:

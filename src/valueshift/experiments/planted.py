@@ -72,15 +72,15 @@ def plan_planted(
 ) -> str | None:
     """Treatment, probe, attribution and recovery nodes of one condition; returns the recovery node id.
 
-    ``prefix`` is ``<model>/<probe set>/<corpus>/<strategy>-<size>``; ``runs`` maps (seed, run name) to
+    ``prefix`` is ``<model>/<probe set>/<corpus>/<strategy>-<size>`` (folder-safe names), ``ps`` the probe spec;
+    ``runs`` maps (seed, run name) to
     (control finetune id, control probe id, finetune config JSON, the run's languages).
     """
     assert exp.plant is not None
     plant_langs = [c.strip() for c in exp.plant.langs.split(",") if c.strip()]
     attr = exp.attribute.model_dump(mode="json")
     attr_cfg = {k: v for k, v in attr.items() if k not in ("enabled", "strategies", "n_targets", "langs")}
-    model_part, _, cond = prefix.partition("/")
-    cond = cond.partition("/")[2]  # <corpus>/<strategy>-<size>: the finetune folders do not depend on the probe set
+    model_part, ps_part, cond = prefix.split("/", 2)  # cond = <corpus>/<strategy>-<size>
     conditions, deps = [], []
     rnames = sorted({r for _, r in runs}, key=[r for _, r in runs].index)
     for rname in rnames:
@@ -99,14 +99,14 @@ def plan_planted(
                     tr_id = f"{ft_id}+{pstrat}-{rate:g}"
                     if not have(tr_id):  # shared by every probe set, like the control
                         add(tr_id, "plant-finetune", [mnode] if mnode else [], **msrc, config=ft_cfg, plant=settings)
-                    tp = add(f"probe/{model_part}/{ps}/{cond}/seed{seed}/{rname}+{pstrat}-{rate:g}", "probe",
+                    tp = add(f"probe/{model_part}/{ps_part}/{cond}/seed{seed}/{rname}+{pstrat}-{rate:g}", "probe",
                              [tr_id], config=pcfg, model_node=tr_id, model=None, model_sub="")  # fmt: skip
                     entry["control"].append(probe_id)
                     entry["treatment"].append(tp)
                     entry["planted"].append(tr_id)
                     deps += [probe_id, tp, tr_id]
                     if attr["enabled"] and strategy in attr["strategies"]:
-                        aid = add(f"attribute/{model_part}/{ps}/{cond}/seed{seed}/{rname}+{pstrat}-{rate:g}",
+                        aid = add(f"attribute/{model_part}/{ps_part}/{cond}/seed{seed}/{rname}+{pstrat}-{rate:g}",
                                   "attribute", [tr_id], run=tr_id, analysis=None, label=rname, probes=ps,
                                   langs=attr["langs"], n_targets=attr["n_targets"], config=attr_cfg,
                                   targets=list(exp.plant.probe_ids))  # fmt: skip
@@ -118,7 +118,7 @@ def plan_planted(
     a = exp.analysis
     settings_json = {"ci_level": a.ci_level, "n_boot": a.n_boot, "n_perm": a.n_perm, "seed": a.seed,
                      "threshold": a.threshold, "alpha": a.alpha}  # fmt: skip
-    return add(f"recovery/{model_part}/{ps}/{cond}", "recovery", deps, strategy=strategy, conditions=conditions,
+    return add(f"recovery/{model_part}/{ps_part}/{cond}", "recovery", deps, strategy=strategy, conditions=conditions,
                settings=settings_json)  # fmt: skip
 
 
