@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,12 @@ def test_planted_grid_recovers_and_reuses_every_node(tmp_path: Path) -> None:
     again = run_experiment(file, out)
     assert {v.state for v in again.values()} == {"done"}
     assert manifests(out) == before  # every node reused
+
+    # a kill between a treatment's training and its planted.parquet: the recovery recomputes the same record
+    (ft / "seed0" / "multi+parallel-0.2" / "planted.parquet").unlink()
+    shutil.rmtree(rec)
+    run_experiment(file, out)
+    pd.testing.assert_frame_equal(pd.read_parquet(rec / "effects.parquet"), effects)
 
 
 def test_planted_attribution_ranks_the_planted_lines(tmp_path: Path) -> None:

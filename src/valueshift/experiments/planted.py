@@ -17,11 +17,15 @@ template 0, so the planted paraphrases (templates 1-2) are not what is measured.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from valueshift.errors import ExperimentError, ValueshiftError
 from valueshift.experiments.nodes import Deps, Job, Node, register
 from valueshift.experiments.spec import Experiment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["check_plant", "plan_planted"]
 
@@ -92,7 +96,8 @@ def plan_planted(
                 label = f"{rname}-{pstrat}-{rate:g}"
                 settings = _settings(exp, rate, pstrat, langs)
                 entry: dict[str, Any] = {"label": label, "run": rname, "plant_strategy": pstrat, "rate": rate,
-                                         "control": [], "treatment": [], "planted": [], "attributions": []}  # fmt: skip
+                                         "plant": settings, "control": [], "treatment": [], "planted": [],
+                                         "corpus": [], "attributions": []}  # fmt: skip
                 for (seed, r), (ft_id, probe_id, ft_cfg, _) in runs.items():
                     if r != rname:
                         continue
@@ -104,6 +109,7 @@ def plan_planted(
                     entry["control"].append(probe_id)
                     entry["treatment"].append(tp)
                     entry["planted"].append(tr_id)
+                    entry["corpus"].append([ft_cfg["corpus"], seed])
                     deps += [probe_id, tp, tr_id]
                     if attr["enabled"] and strategy in attr["strategies"]:
                         aid = add(f"attribute/{model_part}/{ps_part}/{cond}/seed{seed}/{rname}+{pstrat}-{rate:g}",
@@ -141,8 +147,6 @@ def _treatment_job(node: Node, deps: Deps) -> Job:
 
 
 def _treatment_run(node: Node, deps: Deps, overwrite: bool) -> None:
-    from pathlib import Path
-
     from valueshift.runs import adopt, write_parquet_atomic
     from valueshift.training import run_finetune
 
@@ -153,6 +157,20 @@ def _treatment_run(node: Node, deps: Deps, overwrite: bool) -> None:
 
 
 # -- recovery --------------------------------------------------------------------------------------------------
+def _record(run_dir: Path, plant_json: dict[str, Any], corpus: list[Any]) -> pd.DataFrame:
+    """The treatment run's ``planted.parquet``; recomputed (deterministic) if a kill fell between training and
+    writing it, since the run is then already done and the grid never reruns it."""
+    import pandas as pd
+
+    from valueshift.corpora.planted import PlantSettings, plant
+    from valueshift.training import CorpusSettings, sample_examples
+
+    if (run_dir / "planted.parquet").is_file():
+        return pd.read_parquet(run_dir / "planted.parquet")
+    base = sample_examples(CorpusSettings.from_json(corpus[0]), corpus[1])
+    return plant(base, PlantSettings.from_json(plant_json)).planted
+
+
 def _recovery_job(node: Node, deps: Deps) -> Job:
     import json
 
@@ -171,14 +189,15 @@ def _recovery_run(node: Node, deps: Deps, overwrite: bool) -> None:
     s = node.params["settings"]
     effects, attributions = [], []
     for c in node.params["conditions"]:
-        planted = pd.read_parquet(deps[c["planted"][0]] / "planted.parquet")  # the same lines for every seed
+        planted = _record(deps[c["planted"][0]], c["plant"], c["corpus"][0])  # the same lines for every seed
         e = planted_effects([deps[p] for p in c["control"]], [deps[p] for p in c["treatment"]], planted,
                             condition=c["label"], ci_level=s["ci_level"], n_boot=s["n_boot"], n_perm=s["n_perm"],
                             seed=s["seed"])  # fmt: skip
         effects.append(e.assign(strategy=node.params["strategy"], run=c["run"], plant_strategy=c["plant_strategy"],
                                 rate=c["rate"]))  # fmt: skip
-        for aid, tr in zip(c["attributions"], c["planted"] if c["attributions"] else [], strict=True):
-            rec = attribution_recovery(deps[aid], pd.read_parquet(deps[tr] / "planted.parquet"))
+        pairs = zip(c["attributions"], c["planted"], c["corpus"], strict=False)  # no attributions: nothing to pair
+        for aid, tr, corpus in pairs:
+            rec = attribution_recovery(deps[aid], _record(deps[tr], c["plant"], corpus))
             attributions.append(rec.assign(condition=c["label"], attribution=aid))
     table = pd.concat(effects, ignore_index=True)
     run = RunDir.open(node.out, **_recovery_job(node, deps), overwrite=overwrite)
