@@ -65,7 +65,7 @@ def run(
         typer.echo(f"{counts['run']} to run, {counts['done']} cached, {counts['pending']} pending (upstream not done)")
         return
     bad = {k: v for k, v in states.items() if v.state != "done"}
-    typer.echo(f"{len(states) - len(bad)}/{len(states)} nodes done in {out}; report: {out / 'report' / 'report.md'}")
+    typer.echo(f"{len(states) - len(bad)}/{len(states)} nodes done in {out}; report: {out / 'report' / 'report.html'}")
     if bad:
         Console(stderr=True).print(_table("unfinished nodes", bad))
         raise typer.Exit(1)
