@@ -27,13 +27,11 @@ valueshift probe audit (2026), sec. 5 (negation, answer length and answer priors
 from __future__ import annotations
 
 import math
-import unicodedata
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
+from valueshift.analysis.negators import detect_negator, has_negator, load_negators, negator_rules
 from valueshift.errors import AnalysisError
 
 __all__ = [
@@ -75,98 +73,6 @@ BIAS_COLUMNS: list[str] = [
 ]  # fmt: skip
 
 _REQUIRED = ("lang", "probe_id", "value", "answer_pos", "answer_neg")
-_STRIP = "\"'“”„«»‹›()[]{}.,;:!?¿¡…،؛؟।॥。、"
-
-
-def _norm_text(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold().replace("’", "'")
-
-
-@lru_cache(maxsize=1)
-def _negator_table() -> pd.DataFrame:
-    path = resources.files("valueshift") / "resources" / "negators.csv"
-    with path.open(encoding="utf-8") as fh:
-        df = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    bad = df[~df["match"].isin(["word", "prefix", "suffix", "none"])]
-    if len(bad):
-        raise AnalysisError(f"negators.csv: unknown match kind {bad['match'].iloc[0]!r} (word, prefix, suffix, none)")
-    mixed = df.groupby("lang")["coverage"].nunique()
-    if (mixed > 1).any():
-        raise AnalysisError(f"negators.csv: language {mixed[mixed > 1].index[0]} has rows of different coverage")
-    df["form"] = [_norm_text(f) for f in df["form"]]
-    return df
-
-
-def load_negators() -> pd.DataFrame:
-    """The per-language negator table shipped in ``valueshift/resources/negators.csv``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lang, form, match, coverage, note``: one row per negator form (NFC, case-folded). ``match`` is
-        ``word`` (a whitespace token equal to the form, punctuation stripped), ``prefix`` (a token starting
-        with it), ``suffix`` (a token ending with it) or ``none`` (the language negates inside words and no list
-        detects it). ``coverage`` is ``full``, ``partial`` (a lower bound: some negation is glued to the verb)
-        or ``none``.
-    """
-    return _negator_table().copy()
-
-
-def has_negator(answer: object, lang: str, negators: pd.DataFrame | None = None) -> bool | None:
-    """Whether ``answer`` contains a separate negator of ``lang``.
-
-    Parameters
-    ----------
-    answer
-        An answer string; None/NaN gives None.
-    lang
-        Language code of the answer.
-    negators
-        A table like :func:`load_negators` (default: the shipped one).
-
-    Returns
-    -------
-    bool or None
-        None when the answer is missing or the language's negation cannot be detected by a word list
-        (coverage ``none``, or the language is not in the table).
-
-    Examples
-    --------
-    >>> has_negator("tidak penting", "id"), has_negator("unwichtig", "de"), has_negator("katılmıyorum", "tr")
-    (True, False, None)
-    """
-    table = _negator_table() if negators is None else negators
-    return _detect(answer, _rules(table).get(lang))
-
-
-Rules = tuple[tuple[str, str], ...] | None  # (form, match) pairs of a language; None: not detectable
-
-
-def _rules(table: pd.DataFrame) -> dict[str, Rules]:
-    """Per language, its negator forms once, so a whole table is checked without re-filtering per answer."""
-    out: dict[str, Rules] = {}
-    for lang, rows in table.groupby("lang", sort=False):
-        out[str(lang)] = (
-            None if (rows["match"] == "none").any() else tuple(zip(rows["form"], rows["match"], strict=True))
-        )
-    return out
-
-
-def _detect(answer: object, rules: Rules) -> bool | None:
-    if answer is None or (isinstance(answer, float) and math.isnan(answer)) or answer is pd.NA:
-        return None
-    if rules is None:
-        return None
-    tokens = [t.strip(_STRIP) for t in _norm_text(str(answer)).split()]
-    tokens = [t for t in tokens if t]
-    for form, match in rules:
-        if match == "word" and form in tokens:
-            return True
-        if match == "prefix" and any(t.startswith(form) for t in tokens):
-            return True
-        if match == "suffix" and any(t.endswith(form) for t in tokens):
-            return True
-    return False
 
 
 def _check(table: pd.DataFrame, need: tuple[str, ...]) -> None:
@@ -368,12 +274,12 @@ def answer_bias(table: pd.DataFrame, *, level: float = LEAN_LEVEL) -> pd.DataFra
         )
         .reset_index()
     )  # fmt: skip
-    negators = _negator_table()
+    negators = load_negators()
     coverage = negators.groupby("lang")["coverage"].first().to_dict()
-    rules = _rules(negators)
+    rules = negator_rules(negators)
     for side in ("neg", "pos"):
         answers = zip(probes[f"answer_{side}"], probes["lang"], strict=True)
-        probes[f"{side}_has"] = [_detect(a, rules.get(str(lg))) for a, lg in answers]
+        probes[f"{side}_has"] = [detect_negator(a, rules.get(str(lg))) for a, lg in answers]
     acq = acquiescence(df).set_index(["model", "lang"])
     norm = (
         df.groupby(["model", "lang"], sort=False)["normalize"].agg(lambda s: ",".join(map(str, s.dropna().unique())))
