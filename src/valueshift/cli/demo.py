@@ -24,7 +24,7 @@ def demo(
     from valueshift.demo import DEMO_EXPERIMENT, run_demo
 
     path = run_demo(out, experiment=experiment or DEMO_EXPERIMENT, jobs=jobs, quiet=quiet)
-    typer.echo(f"demo finished: results in {out}, report in {path / 'report.md'}")
+    typer.echo(f"demo finished: results in {out}, report in {path / 'report.html'}")
 
 
 def register(app: typer.Typer) -> None:
