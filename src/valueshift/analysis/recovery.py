@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
@@ -30,7 +31,10 @@ from valueshift.corpora.planted import PROBE_TEMPLATE
 from valueshift.errors import AnalysisError
 from valueshift.seeding import keyed_rng
 
-__all__ = ["EFFECT_COLUMNS", "attribution_recovery", "detector_rates", "echo_table", "planted_effects"]
+__all__ = [
+    "EFFECT_COLUMNS", "RecoverySummary", "attribution_recovery", "detector_rates", "echo_table", "planted_effects",
+    "read_recovery",
+]  # fmt: skip
 
 EFFECT_COLUMNS = [
     "condition", "lang", "probe_id", "planted", "planted_lang", "expected_sign", "effect", "ci_low", "ci_high",
@@ -236,3 +240,47 @@ def attribution_recovery(
                 "chance": n_rel / len(g), "n_relevant": n_rel, "n_ranked": len(g),
             })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RecoverySummary:
+    """What a recovery run found, in the shape a reader checks against what was planted.
+
+    ``headline``: one row per (condition, planted probe, planting language): effect, CI, p, q, sign_correct,
+    rank and ``n_probes`` (probes ranked in that language). ``echo`` and ``detector``: the recovery run's tables.
+    ``attribution``: precision@k / recall@k / chance averaged over the attributed runs (seeds) per (condition,
+    method, probe_id, k), with ``lift = precision / chance`` and ``n_runs``; empty when nothing was attributed.
+    """
+
+    headline: pd.DataFrame
+    echo: pd.DataFrame
+    detector: pd.DataFrame
+    attribution: pd.DataFrame
+
+
+def read_recovery(run_dir: str | os.PathLike[str]) -> RecoverySummary:
+    """The tables of a recovery run directory (``effects``, ``echo``, ``detector``, ``attribution_recovery``)."""
+    path = Path(run_dir)
+    if not (path / "effects.parquet").is_file():
+        raise AnalysisError(f"{path}: no effects.parquet; is this a recovery run directory?")
+    effects = pd.read_parquet(path / "effects.parquet")
+    n_probes = effects.groupby(["condition", "lang"])["probe_id"].nunique().rename("n_probes")
+    headline = effects[effects["planted_lang"]].join(n_probes, on=["condition", "lang"])
+    keep = ["condition", "probe_id", "lang", "effect", "ci_low", "ci_high", "n_seeds", "p", "q", "sign_correct",
+            "rank", "n_probes"]  # fmt: skip
+    extra = [c for c in ("strategy", "run", "plant_strategy", "rate") if c in headline.columns]
+    attribution = pd.DataFrame()
+    if (path / "attribution_recovery.parquet").is_file():
+        rec = pd.read_parquet(path / "attribution_recovery.parquet")
+        keys = ["condition", "method", "probe_id", "k"]
+        attribution = rec.groupby(keys, sort=False).agg(
+            precision=("precision", "mean"), recall=("recall", "mean"), chance=("chance", "mean"),
+            n_runs=("precision", "size"),
+        ).reset_index()  # fmt: skip
+        attribution["lift"] = attribution["precision"] / attribution["chance"].where(attribution["chance"] > 0)
+    return RecoverySummary(
+        headline=headline[keep + extra].reset_index(drop=True),
+        echo=pd.read_parquet(path / "echo.parquet"),
+        detector=pd.read_parquet(path / "detector.parquet"),
+        attribution=attribution,
+    )
