@@ -163,3 +163,21 @@ def test_shipped_planted_study_plans_treatments_only_where_german_is_trained(tmp
             assert len(cond["control"]) == len(cond["treatment"]) == n_seeds
             assert all(d in node.deps for d in cond["control"] + cond["treatment"] + cond["planted"])
     assert not (tmp_path / "out").exists()
+
+
+def test_attribute_treatments_only_skips_the_controls_and_the_report_waits_for_recovery(tmp_path: Path) -> None:
+    from valueshift.experiments import plan_experiment
+
+    def attributed(extra: str) -> tuple[list[str], list[str]]:
+        _, nodes = plan_experiment(_write(tmp_path, extra=extra), tmp_path / "out")
+        report = next(n for n in nodes if n.kind == "report")
+        recovery = [n.id for n in nodes if n.kind == "recovery"]
+        assert recovery and set(recovery) <= set(report.deps)  # the report shows the recovery tables
+        return [n.id for n in nodes if n.kind == "attribute"], recovery
+
+    every, _ = attributed('[attribute]\nenabled = true\nlangs = "de"\n')
+    treatments, _ = attributed('[attribute]\nenabled = true\nlangs = "de"\nruns = "treatments"\n')
+    assert len(every) == 4 and len(treatments) == 2  # 2 seeds x (control, treatment) vs treatments only
+    assert all(t.endswith("+parallel-0.2") for t in treatments) and set(treatments) < set(every)
+    with pytest.raises(ExperimentError, match="runs"):
+        load_experiment(_write(tmp_path, extra='[attribute]\nruns = "controls"\n'))

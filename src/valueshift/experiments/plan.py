@@ -21,7 +21,7 @@ from typing import Any
 from valueshift.errors import ExperimentError, ValueshiftError
 from valueshift.experiments import planted as _planted  # registers the plant-finetune and recovery node types
 from valueshift.experiments.nodes import NODE_TYPES, Node
-from valueshift.experiments.spec import Experiment, parse_tiny
+from valueshift.experiments.spec import GRID_ATTRIBUTE_KEYS, Experiment, parse_tiny
 
 __all__ = ["EVENTS", "NodeState", "execute_node", "node_state", "plan", "resolve_spec"]
 
@@ -97,7 +97,7 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
     train = exp.finetune.train.model_dump(mode="json")  # type: ignore[attr-defined]
     corpus_opts = exp.finetune.corpus.model_dump(mode="json")  # type: ignore[attr-defined]
     attr = exp.attribute.model_dump(mode="json")  # type: ignore[attr-defined]
-    attr_cfg = {k: v for k, v in attr.items() if k not in ("enabled", "strategies", "n_targets", "langs")}
+    attr_cfg = {k: v for k, v in attr.items() if k not in GRID_ATTRIBUTE_KEYS}
     tuned_meta: dict[str, dict[str, Any]] = {}
     analyses: dict[str, dict[str, Any]] = {}
     attributions: list[str] = []
@@ -146,7 +146,8 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
                                 ps=ps, pcfg=pcfg, strategy=strategy, runs=cell_runs, msrc=msrc, mnode=mnode,
                             )  # fmt: skip
                             recoveries += [rec] if rec else []
-                        if attr["enabled"] and strategy in attr["strategies"]:
+                        only_treatments = exp.plant is not None and attr["runs"] == "treatments"
+                        if attr["enabled"] and strategy in attr["strategies"] and not only_treatments:
                             for seed in exp.grid.seeds:
                                 for rname in runs:
                                     ft_id = f"finetune/{mname}/{cond}/seed{seed}/{rname}"
@@ -159,7 +160,7 @@ def plan(exp: Experiment, out: str | os.PathLike[str], data_root: Path) -> list[
     claims = add("claims", "claims", [*bases, *tuned_meta, *analyses, *attributions], tuned=tuned_meta,
                  analyses=analyses, attributions=attributions, settings=exp.claims.model_dump(mode="json"),
                  profile=exp.analysis.profile.model_dump(mode="json"))  # fmt: skip
-    add("report", "report", [*analyses, claims], name=exp.name, description=exp.description,
+    add("report", "report", [*analyses, claims, *recoveries], name=exp.name, description=exp.description,
         analyses=list(analyses), figures=exp.figures)  # fmt: skip
     return nodes
 

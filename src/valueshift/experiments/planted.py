@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from valueshift.errors import ExperimentError, ValueshiftError
 from valueshift.experiments.nodes import Deps, Job, Node, register
-from valueshift.experiments.spec import Experiment
+from valueshift.experiments.spec import GRID_ATTRIBUTE_KEYS, Experiment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,7 +83,7 @@ def plan_planted(
     assert exp.plant is not None
     plant_langs = [c.strip() for c in exp.plant.langs.split(",") if c.strip()]
     attr = exp.attribute.model_dump(mode="json")
-    attr_cfg = {k: v for k, v in attr.items() if k not in ("enabled", "strategies", "n_targets", "langs")}
+    attr_cfg = {k: v for k, v in attr.items() if k not in GRID_ATTRIBUTE_KEYS}
     model_part, ps_part, cond = prefix.split("/", 2)  # cond = <corpus>/<strategy>-<size>
     conditions, deps = [], []
     rnames = sorted({r for _, r in runs}, key=[r for _, r in runs].index)

@@ -32,8 +32,8 @@ from valueshift.scoring.config import ProbeConfig
 from valueshift.training.config import CorpusSettings, TrainConfig
 
 __all__ = [
-    "DATA_ROOT", "TINY_MODEL", "ClaimsSettings", "Experiment", "PlantSection", "Resources", "load_experiment",
-    "parse_tiny",
+    "DATA_ROOT", "GRID_ATTRIBUTE_KEYS", "TINY_MODEL", "ClaimsSettings", "Experiment", "PlantSection", "Resources",
+    "load_experiment", "parse_tiny",
 ]  # fmt: skip
 
 DATA_ROOT = "../shared/data"  # relative to the working directory, like every other path a user gives
@@ -70,7 +70,11 @@ AttributeSettings = _subset(
     strategies=(list[Literal["mono", "multi"]], Field(["multi"], description="strategies whose runs are attributed")),
     n_targets=(int, Field(5, ge=1, description="probes attributed per run: the ones with the largest |delta|")),
     langs=(str, Field("fa,ko,hi,ru", description="test languages of the attributed probes, or 'all'")),
+    runs=(Literal["all", "treatments"], Field("all", description="with [plant]: 'treatments' attributes only the "
+                                               "planted runs (targets = the planted probes), not the controls")),
 )  # fmt: skip
+# the grid's own [attribute] options, not AttributionConfig fields
+GRID_ATTRIBUTE_KEYS = frozenset(AttributeSettings.model_fields) - frozenset(AttributionConfig.model_fields)
 
 PlantSection = _subset(
     PlantSettings, {"rate", "strategy"}, "PlantSection",
