@@ -105,6 +105,13 @@ def test_planted_grid_recovers_and_reuses_every_node(tmp_path: Path) -> None:
     assert np.isfinite(rows[["effect", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
     assert len(echo) == 2 and np.isfinite(echo.effect).all()
     assert set(detector.rule) == {"threshold", "significant"}
+    from valueshift.analysis.recovery import read_recovery
+
+    summary = read_recovery(rec)  # the headline names the planted answer word, from the recovery's own record
+    head = summary.headline.set_index("lang")
+    assert list(head.index) == ["de"] and head.loc["de", "effect"] == rows.set_index("lang").loc["de", "effect"]
+    assert head.loc["de", "answer"] == planted.answer.iat[0] and head.loc["de", "n_probes"] == 3
+    assert summary.attribution.empty  # nothing attributed in this grid
     # independent recomputation of the effect: mean over seeds of treatment - control on template 0
     probe = out / "probe" / "tiny-tiny-seed0"
     diffs = []

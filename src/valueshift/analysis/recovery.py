@@ -247,7 +247,8 @@ class RecoverySummary:
     """What a recovery run found, in the shape a reader checks against what was planted.
 
     ``headline``: one row per (condition, planted probe, planting language): effect, CI, p, q, sign_correct,
-    rank and ``n_probes`` (probes ranked in that language). ``echo`` and ``detector``: the recovery run's tables.
+    rank, ``n_probes`` (probes ranked in that language) and, when the run recorded it, the planted ``answer``
+    word. ``echo`` and ``detector``: the recovery run's tables.
     ``attribution``: precision@k / recall@k / chance averaged over the attributed runs (seeds) per (condition,
     method, probe_id, k), with ``lift = precision / chance`` and ``n_runs``; empty when nothing was attributed.
     """
@@ -269,6 +270,11 @@ def read_recovery(run_dir: str | os.PathLike[str]) -> RecoverySummary:
     keep = ["condition", "probe_id", "lang", "effect", "ci_low", "ci_high", "n_seeds", "p", "q", "sign_correct",
             "rank", "n_probes"]  # fmt: skip
     extra = [c for c in ("strategy", "run", "plant_strategy", "rate") if c in headline.columns]
+    if (path / "planted.parquet").is_file():  # the planted answer word in each planting language
+        answers = pd.read_parquet(path / "planted.parquet").drop_duplicates(["condition", "lang", "probe_id"])
+        headline = headline.merge(answers[["condition", "lang", "probe_id", "answer"]], how="left",
+                                  on=["condition", "lang", "probe_id"])  # fmt: skip
+        extra.append("answer")
     attribution = pd.DataFrame()
     if (path / "attribution_recovery.parquet").is_file():
         rec = pd.read_parquet(path / "attribution_recovery.parquet")

@@ -7,7 +7,8 @@ strategy) and its probe node (the control is the grid's ordinary ``finetune`` no
 ``sample_examples(corpus, seed)``, the treatment appends the planted lines, :func:`~valueshift.corpora.planted.plant`),
 optional ``attribute`` nodes on the treatments (targets = the planted probes) and one ``recovery`` node per
 (model, probe set, corpus, size, strategy) -> the recovery node writes ``effects.parquet``, ``echo.parquet``,
-``detector.parquet`` (and ``attribution_recovery.parquet``) from :mod:`valueshift.analysis.recovery`.
+``detector.parquet``, ``planted.parquet`` (the planted lines per condition, what the effects are checked
+against) and ``attribution_recovery.parquet`` (when attributed) from :mod:`valueshift.analysis.recovery`.
 
 Probing reads template :data:`~valueshift.corpora.planted.PROBE_TEMPLATE` only: the probe tables keep every
 template (``average_templates = false``) and :func:`~valueshift.analysis.recovery.planted_effects` selects
@@ -187,9 +188,10 @@ def _recovery_run(node: Node, deps: Deps, overwrite: bool) -> None:
     from valueshift.runs import RunDir, running
 
     s = node.params["settings"]
-    effects, attributions = [], []
+    effects, attributions, records = [], [], []
     for c in node.params["conditions"]:
         planted = _record(deps[c["planted"][0]], c["plant"], c["corpus"][0])  # the same lines for every seed
+        records.append(planted.assign(condition=c["label"]))
         e = planted_effects([deps[p] for p in c["control"]], [deps[p] for p in c["treatment"]], planted,
                             condition=c["label"], ci_level=s["ci_level"], n_boot=s["n_boot"], n_perm=s["n_perm"],
                             seed=s["seed"])  # fmt: skip
@@ -203,6 +205,7 @@ def _recovery_run(node: Node, deps: Deps, overwrite: bool) -> None:
     run = RunDir.open(node.out, **_recovery_job(node, deps), overwrite=overwrite)
     with running(run):
         run.write_table("effects.parquet", table)
+        run.write_table("planted.parquet", pd.concat(records, ignore_index=True))
         run.write_table("echo.parquet", echo_table(table))
         run.write_table("detector.parquet", detector_rates(table, threshold=s["threshold"], alpha=s["alpha"]))
         if attributions:
