@@ -96,9 +96,11 @@ def test_echo_one_row_per_probe_language_condition(synthetic: Synth) -> None:
 def test_precision_recall_at_k_by_hand() -> None:
     # 10 lines ranked for probe 1 in de; planted for probe 1: p0, p1, p2; p9 planted for another probe
     units = ["a", "p0", "b", "p1", "c", "d", "e", "p2", "f", "p9"]
+    # trak: the most negative score first (planting "neg" lowers the value); its own rank column (here reversed,
+    # as when the treatment's base -> tuned shift went up) is not the planted direction and is ignored
     inf = pd.DataFrame({"method": "trak", "probe_id": "1", "lang": "de", "ft_lang": "de", "unit_id": units,
-                        "rank": np.arange(1, 11), "score": 0.0})  # fmt: skip
-    inf = pd.concat([inf, inf.assign(method="lexical", rank=inf["rank"][::-1].to_numpy())])
+                        "rank": np.arange(10, 0, -1), "score": np.arange(1.0, 11.0) - 20})  # fmt: skip
+    inf = pd.concat([inf, inf.assign(method="lexical", rank=np.arange(10, 0, -1))])
     planted = pd.DataFrame({"lang": "de", "probe_id": ["1", "1", "1", "2"], "unit_id": ["p0", "p1", "p2", "p9"]})
     r = attribution_recovery(inf, planted, ks=[2, 4, 8]).set_index(["method", "k"])
     # trak top-2 {a, p0}: 1/2, recall 1/3; top-4 adds p1: 2/4, 2/3; top-8 adds p2: 3/8, 3/3
@@ -108,6 +110,9 @@ def test_precision_recall_at_k_by_hand() -> None:
     # lexical (reversed ranking): top-2 {p9, f} holds no line planted for probe 1
     assert r.loc[("lexical", 2), "precision"] == 0.0
     assert (r["chance"] == 0.3).all() and (r["n_relevant"] == 3).all()
+    # planting the positive answer reverses the direction: top-2 by largest score {p9, f} holds none
+    up = attribution_recovery(inf, planted.assign(answer_side="pos"), ks=[2]).set_index(["method", "k"])
+    assert up.loc[("trak", 2), "precision"] == 0.0
 
 
 @pytest.mark.slow

@@ -205,6 +205,11 @@ def attribution_recovery(
     fine-tuning language (``ft_lang``, ``unit_id`` in ``planted``). ``chance`` is the relevant share of the
     ranked lines: the expected precision of a random ranking.
 
+    Gradient methods are ranked by influence **in the planted direction** (``score * expected_sign``, largest
+    first; ``score > 0`` = the line moves the value up), not by the attribution run's own ``rank``: that one
+    follows the treatment's base -> tuned shift, whose sign is set by the whole corpus and need not be the planted
+    direction (the planted effect is treatment - control). The lexical baseline has no direction and keeps its rank.
+
     Returns
     -------
     DataFrame
@@ -214,8 +219,9 @@ def attribution_recovery(
     Examples
     --------
     >>> inf = pd.DataFrame({"method": "trak", "probe_id": "1", "lang": "de", "ft_lang": "de",
-    ...                     "unit_id": ["a", "planted:0", "b", "planted:1"], "rank": [2, 1, 3, 4]})
-    >>> rec = pd.DataFrame({"lang": ["de", "de"], "probe_id": "1", "unit_id": ["planted:0", "planted:1"]})
+    ...                     "unit_id": ["a", "planted:0", "b", "planted:1"], "score": [-0.5, -0.9, 0.3, 0.1]})
+    >>> rec = pd.DataFrame({"lang": ["de", "de"], "probe_id": "1", "unit_id": ["planted:0", "planted:1"],
+    ...                     "answer_side": "neg"})
     >>> attribution_recovery(inf, rec, ks=[2])[["precision", "recall", "chance"]].values.tolist()
     [[0.5, 0.5, 0.5]]
     """
@@ -223,6 +229,8 @@ def attribution_recovery(
         path = Path(influence)
         influence = pd.read_parquet(path / "influence.parquet" if path.is_dir() else path)
     relevant = set(zip(planted["probe_id"].astype(str), planted["lang"], planted["unit_id"].astype(str), strict=True))
+    side = planted.get("answer_side", pd.Series(["neg"] * len(planted), index=planted.index))
+    direction = dict(zip(planted["probe_id"].astype(str), np.where(side == "pos", 1.0, -1.0), strict=True))
     inf = influence.copy()
     inf["relevant"] = [
         (str(p), lg, str(u)) in relevant
@@ -230,10 +238,14 @@ def attribution_recovery(
     ]
     rows = []
     for (method, pid, lang, ft), g in inf.groupby(["method", "probe_id", "lang", "ft_lang"], sort=False):
+        if method == "lexical" or str(pid) not in direction:
+            order = g["rank"].to_numpy()
+        else:  # 1 = the line that moves the value furthest towards the planted answer
+            ascending = -g["score"].to_numpy(dtype=float) * direction[str(pid)]  # most planted-ward first
+            order = np.argsort(np.argsort(ascending, kind="stable"), kind="stable") + 1
         n_rel = int(g["relevant"].sum())
         for k in ks:
-            top = g["rank"] <= k
-            found = int((g["relevant"] & top).sum())
+            found = int((g["relevant"].to_numpy() & (order <= k)).sum())
             rows.append({
                 "method": method, "probe_id": pid, "lang": lang, "ft_lang": ft, "k": int(k),
                 "precision": found / min(k, len(g)), "recall": found / n_rel if n_rel else np.nan,
@@ -267,8 +279,8 @@ def read_recovery(run_dir: str | os.PathLike[str]) -> RecoverySummary:
     effects = pd.read_parquet(path / "effects.parquet")
     n_probes = effects.groupby(["condition", "lang"])["probe_id"].nunique().rename("n_probes")
     headline = effects[effects["planted_lang"]].join(n_probes, on=["condition", "lang"])
-    keep = ["condition", "probe_id", "lang", "effect", "ci_low", "ci_high", "n_seeds", "p", "q", "sign_correct",
-            "rank", "n_probes"]  # fmt: skip
+    keep = ["condition", "probe_id", "lang", "expected_sign", "effect", "ci_low", "ci_high", "n_seeds", "p", "q",
+            "sign_correct", "rank", "n_probes"]  # fmt: skip
     extra = [c for c in ("strategy", "run", "plant_strategy", "rate") if c in headline.columns]
     if (path / "planted.parquet").is_file():  # the planted answer word in each planting language
         answers = pd.read_parquet(path / "planted.parquet").drop_duplicates(["condition", "lang", "probe_id"])
