@@ -8,6 +8,7 @@ Like :mod:`valueshift.report.figures`, each function takes tidy tables and retur
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,14 @@ from matplotlib.figure import Figure
 __all__ = [
     "BASE_COLOUR",
     "bias_bars",
+    "echo_bars",
     "hofstede_panels",
     "human_scatter",
     "language_order",
     "lds_bars",
     "overlap_bars",
     "palette",
+    "precision_bars",
     "profile_heatmap",
 ]
 
@@ -214,4 +217,79 @@ def overlap_bars(overlap: pd.DataFrame) -> Figure | None:
     ax.set_ylabel("share of top examples")
     ax.set_title("Parallel overlap vs chance")
     ax.legend(fontsize=7)
+    return fig
+
+
+def _panels(n: int, width: float, height: float) -> tuple[Figure, list[Any]]:
+    """A figure of ``n`` panels, at most three per row (spare axes hidden)."""
+    ncol = min(3, n)
+    nrow = -(-n // ncol)
+    fig = Figure(figsize=(width * ncol + 0.6, height * nrow + 0.5), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def echo_bars(echo: pd.DataFrame) -> Figure | None:
+    """Planted effect per test language with CI error bars, one panel per ``panel`` (condition and probe).
+
+    ``echo``: ``panel, lang, planted_lang, effect, ci_low, ci_high`` (nats). Planting languages are drawn in
+    red, the other test languages in grey; a missing CI (one seed) draws no error bar.
+    """
+    if echo.empty or echo["effect"].notna().sum() == 0:
+        return None
+    panels = list(dict.fromkeys(echo["panel"]))
+    fig, axes = _panels(len(panels), max(3.6, 0.45 * echo.groupby("panel")["lang"].nunique().max() + 1.2), 2.8)
+    for ax, name in zip(axes, panels, strict=True):
+        g = echo[echo["panel"] == name]
+        x = np.arange(len(g))
+        y = g["effect"].to_numpy(float)
+        err = np.vstack([y - g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float) - y])
+        err = np.where(np.isfinite(err), np.abs(err), 0.0)
+        home = g["planted_lang"].to_numpy(bool)
+        ax.bar(x, y, color=np.where(home, "#d62728", BASE_COLOUR).tolist())
+        ax.errorbar(x, y, yerr=err, fmt="none", color="black", capsize=3, lw=0.8)
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xticks(x, [f"{lg}*" if h else str(lg) for lg, h in zip(g["lang"], home, strict=True)])
+        ax.set_title(str(name), fontsize=9)
+        ax.set_xlabel("test language (red, *: planted there)", fontsize=8)
+        ax.set_ylabel("treatment − control (nats)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Planted effect per test language (error bars: CI over seeds)", fontsize=10)
+    return fig
+
+
+def precision_bars(attr: pd.DataFrame) -> Figure | None:
+    """Mean precision@k per attribution method beside chance, one group per k, one panel per ``panel``.
+
+    ``attr``: ``panel, method, k, precision, chance`` (means over probes are taken here). The lexical
+    baseline is hatched: it finds lines that share the probe's words, whatever they did to the model.
+    """
+    if attr.empty or attr["precision"].notna().sum() == 0:
+        return None
+    panels = list(dict.fromkeys(attr["panel"]))
+    methods = list(dict.fromkeys(attr["method"]))
+    colours = palette(methods)
+    ks = sorted(set(attr["k"].astype(int)))
+    fig, axes = _panels(len(panels), max(3.2, 0.35 * len(ks) * (len(methods) + 1) + 1.2), 3.0)
+    width = 0.8 / (len(methods) + 1)
+    for ax, name in zip(axes, panels, strict=True):
+        g = attr[attr["panel"] == name]
+        prec = g.groupby(["method", "k"])["precision"].mean()
+        chance = g.groupby("k")["chance"].mean()  # the same lines are ranked by every method
+        x = np.arange(len(ks))
+        for i, method in enumerate([*methods, "chance"]):
+            y = [chance.get(k, np.nan) if method == "chance" else prec.get((method, k), np.nan) for k in ks]
+            ax.bar(x + (i - len(methods) / 2) * width, y, width, label=method,
+                   color=BASE_COLOUR if method == "chance" else colours[method],
+                   hatch="//" if method == "lexical" else None, edgecolor="white")  # fmt: skip
+        ax.set_xticks(x, [f"k = {k}" for k in ks])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("precision@k (planted lines in top k)", fontsize=8)
+        ax.set_title(str(name), fontsize=9)
+        ax.tick_params(labelsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title="method", loc="outside right upper", fontsize=7)
+    fig.suptitle("Planted lines among the top k (hatched: lexical baseline)", fontsize=10)
     return fig
