@@ -4,8 +4,8 @@ Lifecycle:
 
 1. :func:`~valueshift.report.discover.discover` finds the run directories by their manifests;
 2. :class:`~valueshift.report.data.StudyData` reads their tables (absent files are empty tables);
-3. one builder per section (study, claims, probes, base profiles, shifts, similarity, human alignment,
-   attribution) returns its blocks, or names the command that would produce its inputs;
+3. one builder per section (study, claims, known truth, probes, base profiles, shifts, similarity, human
+   alignment, attribution) returns its blocks, or names the command that would produce its inputs;
 4. :func:`render_report` fills the jinja2 templates in ``valueshift/report/templates`` (autoescaped; the CSS
    and the few lines of sorting/filtering JavaScript are inlined, so the page needs no network);
 5. the file is written atomically.
@@ -30,6 +30,7 @@ import jinja2
 from valueshift.errors import RunError
 from valueshift.report.data import Section, StudyData, guides
 from valueshift.report.discover import discover
+from valueshift.report.recovery import recovery_section
 from valueshift.report.results import alignment_section, attribution_section, shifts_section, similarity_section
 from valueshift.report.sections import claims_section, probes_section, profiles_section, study_section
 from valueshift.runs import atomic_path
@@ -37,8 +38,8 @@ from valueshift.runs import atomic_path
 __all__ = ["SECTIONS", "build_report", "render_report"]
 
 SECTIONS: tuple[Callable[[StudyData], Section], ...] = (
-    study_section, claims_section, probes_section, profiles_section, shifts_section, similarity_section,
-    alignment_section, attribution_section,
+    study_section, claims_section, recovery_section, probes_section, profiles_section, shifts_section,
+    similarity_section, alignment_section, attribution_section,
 )  # fmt: skip
 
 

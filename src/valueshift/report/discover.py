@@ -147,6 +147,7 @@ def discover(root: str | os.PathLike[str]) -> Study:
         run = Run(path, manifest)
         study.runs.append(run)
         queue.extend(_linked(study, run))
-    order = {c: i for i, c in enumerate(["tiny-model", "finetune", "probe", "analyze", "attribute", "claims"])}
+    commands = ["tiny-model", "finetune", "probe", "analyze", "attribute", "recovery", "claims"]
+    order = {c: i for i, c in enumerate(commands)}
     study.runs.sort(key=lambda r: (order.get(r.command, -1), str(r.path)))
     return study
