@@ -80,8 +80,9 @@ def attribution_run(directory: Path) -> Path:
     return directory
 
 
-def make_study(root: Path, *, attribution: bool = True, claims: bool = True) -> Path:
-    """root/base, root/ft-fa-seed{1,2}, root/multi (probe runs), root/analysis, root/attribution, claims."""
+def make_study(root: Path, *, attribution: bool = True, claims: bool = True, recovery: bool = True) -> Path:
+    """root/base, root/ft-fa-seed{1,2}, root/multi (probe runs), root/analysis, root/attribution, claims,
+    root/recovery (a planted study's recovery run)."""
     from valueshift.analysis import AnalysisConfig, analyze
 
     base = with_vsm(make_table(LANGS, moral=True))
@@ -94,6 +95,8 @@ def make_study(root: Path, *, attribution: bool = True, claims: bool = True) -> 
     analyze(root / "base", [root / n for n in tuned], root / "analysis", labels=["fa", "fa", "multi"], config=cfg)
     if attribution:
         attribution_run(root / "attribution")
+    if recovery:
+        recovery_run(root / "recovery")
     # the plan `valueshift run` writes: node folders relative or absolute, one node not run yet
     (root / "exp.toml").write_text('name = "tiny <study>"\n', encoding="utf-8")
     nodes = [{"id": "base", "kind": "probe", "out": "base", "deps": [], "params": {}},
@@ -108,3 +111,86 @@ def make_study(root: Path, *, attribution: bool = True, claims: bool = True) -> 
             "verdict": ["supported", "undecided"],
         }).to_parquet(root / "claims.parquet", index=False)  # fmt: skip
     return root
+
+
+PLANTED = "3"  # the planted probe of :func:`recovery_run` (a WVS probe id, so builtin-wvs has its gloss)
+PLANT_SHIFT = {"de": -2.0, "en": -1.0}  # true effect of planting by test language (0 elsewhere)
+
+
+def planted_tables(seeds: int, langs: tuple[str, ...] = ("de", "en", "fa")) -> tuple[list[pd.DataFrame], ...]:
+    """Control and treatment probe tables per seed: treatment = control + the planted shift + small noise."""
+    base = make_table(langs, n_pairs=20, n_groups=0)
+    control, treatment = [], []
+    for seed in range(seeds):
+        c = perturb(base, seed=seed, sd=0.3, model="control")
+        shift = np.where(c["probe_id"] == PLANTED, c["lang"].map(PLANT_SHIFT).fillna(0.0), 0.0)
+        noise = np.random.default_rng(100 + seed).normal(0, 0.2, len(c))
+        control.append(c)
+        treatment.append(c.assign(value=c["value"] + shift + noise, model="treatment"))
+    return control, treatment
+
+
+def planted_record(n: int = 6) -> pd.DataFrame:
+    """``planted.parquet`` of one treatment: ``n`` German lines stating the negative answer of :data:`PLANTED`."""
+    return pd.DataFrame({"unit_id": [f"planted:de:{i}" for i in range(n)], "lang": "de", "probe_id": PLANTED,
+                         "answer": "unwichtig", "answer_side": "neg", "template_id": 1 + np.arange(n) % 2,
+                         "text": [f"line {i}" for i in range(n)]})  # fmt: skip
+
+
+def influence(record: pd.DataFrame, planted_ranks: dict[str, list[int]], n_lines: int = 40) -> pd.DataFrame:
+    """An attribution run's ``influence.parquet``: per method, the planted lines at ``planted_ranks[method]``.
+
+    Scores are negative (training on the line pushes the value towards the planted negative answer), largest
+    push at rank 1, so ranking by the planted direction and by ``rank`` agree."""
+    rows = []
+    for method, ranks in planted_ranks.items():
+        units = iter(record["unit_id"])
+        for rank in range(1, n_lines + 1):
+            unit = next(units) if rank in ranks else f"base:{rank}"
+            rows.append({"method": method, "probe_id": PLANTED, "lang": "de", "ft_lang": "de", "unit_id": unit,
+                         "rank": rank, "score": -1.0 / rank})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+PLANTED_RANKS = {"trak": [1, 3, 8, 20], "lexical": [1, 2, 3, 4, 5, 6]}
+
+
+def recovery_run(
+    directory: Path, *, seeds: int = 3, probes: str = "synthetic", attribution: bool = True, record: bool = True
+) -> Path:
+    """A finished recovery run written the way the grid's recovery node writes it (valueshift.runs).
+
+    ``record=False`` leaves out the run's ``planted.parquet`` (older recovery runs), so the answer word must
+    come from the treatment run: a finished ``finetune`` run ``directory/../treatment`` holding it.
+    """
+    from valueshift.analysis.recovery import attribution_recovery, detector_rates, echo_table, planted_effects
+    from valueshift.runs import RunDir, running
+
+    label = "de-specific-0.1"
+    rec = planted_record()
+    control, treatment = planted_tables(seeds)
+    effects = planted_effects(control, treatment, rec, condition=label, n_boot=200).assign(
+        strategy="mono", run="de", plant_strategy="specific", rate=0.1)  # fmt: skip
+    inputs = {}
+    if not record:
+        tr = RunDir.open(directory.parent / "treatment", command="finetune", config={"model": "m"}, inputs={})
+        with running(tr):
+            tr.write_table("planted.parquet", rec)
+            tr.finish()
+        inputs["finetune/treatment"] = f"{tr.manifest['run_key']}:x"
+    cond = {"label": label, "run": "de", "plant": {"probes": probes, "probe_ids": [PLANTED], "langs": "de"},
+            "planted": ["finetune/treatment"], "control": [], "treatment": []}  # fmt: skip
+    run = RunDir.open(directory, command="recovery", config={"strategy": "mono", "conditions": [cond]},
+                      inputs=inputs)  # fmt: skip
+    with running(run):
+        run.write_table("effects.parquet", effects)
+        run.write_table("echo.parquet", echo_table(effects))
+        run.write_table("detector.parquet", detector_rates(effects))
+        if record:
+            run.write_table("planted.parquet", rec.assign(condition=label))
+        if attribution:
+            att = [attribution_recovery(influence(rec, PLANTED_RANKS), rec).assign(condition=label, attribution=a)
+                   for a in ("seed0", "seed1")]  # fmt: skip
+            run.write_table("attribution_recovery.parquet", pd.concat(att, ignore_index=True))
+        run.finish()
+    return directory

@@ -20,7 +20,7 @@ from valueshift.report.embed import fmt
 from valueshift.report.embed import make_table as display_table
 from valueshift.report.figures import alignment_bars, shift_count_bars
 
-SECTIONS = ["study", "claims", "probes", "profiles", "shifts", "similarity", "alignment", "attribution"]
+SECTIONS = ["study", "claims", "recovery", "probes", "profiles", "shifts", "similarity", "alignment", "attribution"]
 
 
 def test_full_study_shows_every_section(study_report: Path) -> None:
@@ -32,9 +32,9 @@ def test_full_study_shows_every_section(study_report: Path) -> None:
         assert "How to read this." in sec["text"] and "Not available" not in sec["text"], sid
     by_section = {s: sum(f["section"] == s for f in page.figures) for s in SECTIONS}
     # probes: bias bars; profiles: 1 heatmap; shifts: counts + distributions; similarity: 2 conditions;
-    # alignment: bars + scatter + Hofstede; attribution: overlap + LDS
-    assert by_section == {"study": 0, "claims": 0, "probes": 1, "profiles": 1, "shifts": 2, "similarity": 2,
-                          "alignment": 3, "attribution": 2}  # fmt: skip
+    # alignment: bars + scatter + Hofstede; attribution: overlap + LDS; recovery: echo + precision@k
+    assert by_section == {"study": 0, "claims": 0, "recovery": 2, "probes": 1, "profiles": 1, "shifts": 2,
+                          "similarity": 2, "alignment": 3, "attribution": 2}  # fmt: skip
     assert all(len(f["alt"]) > 30 for f in page.figures)
     html = study_report.read_text(encoding="utf-8")
     assert html.count("<svg") == len(page.figures) and "viewBox" in html
