@@ -159,10 +159,10 @@ def test_shipped_planted_study_plans_treatments_only_where_german_is_trained(tmp
                      if k == "plant-finetune")  # fmt: skip
     n_seeds = len(exp.grid.seeds)
     # mono: only the German run is planted (fa and ru runs have no planting language); multi: the one run
-    assert len(treated) == 2 * 2 * n_seeds  # (mono-de, multi) x (parallel, specific) x seeds
-    assert {t.split("/")[1] for t in treated} == {
-        "de+parallel-0.1", "de+specific-0.1", "multi+parallel-0.1", "multi+specific-0.1",
-    }  # fmt: skip
+    assert len(treated) == 2 * n_seeds  # (mono-de, multi) x seeds, German-only (specific) planting
+    assert {t.split("/")[1] for t in treated} == {"de+specific-0.1", "multi+specific-0.1"}
+    attributed = [n.id for n in nodes if n.kind == "attribute"]
+    assert len(attributed) == n_seeds and all(a.endswith("multi+specific-0.1") for a in attributed)
     recovery = [n for n in nodes if n.kind == "recovery"]
     assert len(recovery) == 2
     for node in recovery:
