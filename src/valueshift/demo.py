@@ -1,16 +1,19 @@
 """The main job on embedded defaults (``make demo``): ``experiments/demo.toml`` run through the experiment grid.
 
-The grid (see docs/experiments.md) builds a small random-init mT5 offline, probes it on the builtin WVS-7 set in
-every language the set has, fine-tunes it multilingually on the builtin parallel sample in fa, ko, hi, ru, probes
-the tuned model, analyses the shifts (similarity, preservation, alignment with WVS-7 moral means), tests the
-study-level claims and writes a report with figures. Each node is a run directory under ``--out``; a finished
-node is reused, so an interrupted demo resumes. The weights are random, so the numbers mean nothing; the point is
-that every code path real checkpoints use runs.
+The demo is a known-truth study (docs/known-truth.md): a tiny random-init mT5 built offline is fine-tuned on German
+lines of the builtin parallel sample, once as is (control) and once with added lines that state the negative
+answer of one probe in other words (treatment), for several seeds. The summary puts what was planted next to what
+the pipeline found: the planted probe's effect (treatment - control) with its confidence interval and rank, its
+echo in the other test languages, the shift detector's error rates against the control, and how many of the
+planted lines each attribution method ranks at the top. Every node is a run directory under ``--out``; a finished
+node is reused, so an interrupted demo resumes. The report (``report/report.html``) shows the same and the rest
+of the study's pipeline (profiles, shifts, similarity, human alignment, claims).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,52 +21,135 @@ __all__ = ["DEMO_EXPERIMENT", "run_demo"]
 
 # the repository's experiments/ folder (src/valueshift/demo.py -> repo root)
 DEMO_EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "demo.toml"
+PRECISION_KS = (5, 10)  # precision@k columns of the attribution summary
 
 
 def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, quiet: bool = False) -> Path:
-    """Run the demo grid into ``out`` and return the report directory."""
+    """Run the demo grid into ``out``, print what was planted next to what was recovered, return the report dir."""
     from rich.console import Console
 
-    from valueshift.analysis import read_result
+    from valueshift.analysis.recovery import read_recovery
     from valueshift.errors import ExperimentError
     from valueshift.experiments import run_experiment
+    from valueshift.experiments.spec import load_experiment
 
     console = Console(stderr=True, quiet=quiet)
+    exp, _ = load_experiment(experiment)
 
     def on_event(nid: str, state: Any) -> None:
         console.print(f"{state.state:>7} {nid}" + ("" if state.state == "done" else f": {state.message}"))
 
-    states = run_experiment(experiment, out, jobs=jobs, on_event=on_event)
+    with warnings.catch_warnings():
+        # every probe run of a random-init model leans to one answer; the report's probes section shows it once,
+        # and a planted effect (treatment - control, same language) is free of a language-wide lean
+        warnings.filterwarnings("ignore", message="answer bias beyond")
+        states = run_experiment(experiment, out, jobs=jobs, on_event=on_event)
     bad = {k: v for k, v in states.items() if v.state != "done"}
     if bad:
         raise ExperimentError(f"{len(bad)} demo node(s) did not finish: " + "; ".join(
             f"{k}: {v.state} {v.message}" for k, v in bad.items()))  # fmt: skip
+    glosses = _glosses(exp.grid.probe_sets[0])
     for nid in states:
-        if nid.startswith("analyze/"):
-            console.print(_summary_table(read_result(out / nid)))
-            console.print(f"tables and figures: {out / nid}")
-    console.print(f"study-level claims: {out / 'claims' / 'claims.parquet'}")
+        if nid.startswith("recovery/"):
+            summary = read_recovery(out / nid)
+            tables = [_planted_table(summary, glosses), *_echo_tables(summary), _attribution_table(summary)]
+            for table in tables:
+                if table is not None:
+                    console.print(table)
+            console.print(_detector_line(summary))
+            console.print(f"tables: {out / nid}")
     console.print(f"report: {out / 'report' / 'report.html'} (open it in a browser; offline, one file)")
     return out / "report"
 
 
-def _summary_table(result: Any) -> Any:
-    """Per test language: how many probes moved, flipped, and by how much."""
+def _glosses(probe_set: str) -> dict[str, str]:
+    from valueshift.probes import load_probes
+
+    try:
+        return {p.probe_id: str(p.gloss) for p in load_probes(probe_set, "en") if getattr(p, "gloss", None)}
+    except Exception:  # a probe set without English glosses: ids only
+        return {}
+
+
+def _ci(low: float, high: float) -> str:
+    return f"[{low:+.2f}, {high:+.2f}]"
+
+
+def _verdict(row: Any) -> str:
+    """recovered = the planted direction with a CI that excludes 0."""
+    sign = int(row.expected_sign)
+    if row.ci_low * sign > 0 and row.ci_high * sign > 0:
+        return "[green]recovered[/green]"
+    return "right direction, CI includes 0" if bool(row.sign_correct) else "[red]not recovered[/red]"
+
+
+def _planted_table(summary: Any, glosses: dict[str, str]) -> Any:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="value shifts after multilingual fine-tuning (demo model with random weights)")
-    for col in ("lang", "probes", "shifted", "flipped", "mean |delta|"):
-        table.add_column(col, justify="right")
-    for row in result.shift_summary.itertuples():
-        table.add_row(row.lang, str(row.n_probes), f"{row.share_shifted:.0%}", f"{row.share_flipped:.0%}",
-                      f"{row.mean_abs_delta:.2f}")  # fmt: skip
-    pres = result.preservation
-    if not pres.empty:
-        r = pres.iloc[0]
-        table.caption = (
-            f"cross-language similarity preserved ({r.method}): Mantel r = {r.mantel_r:.2f}, p = {r.mantel_p:.4f}"
-        )
+    head = summary.headline
+    several = head["condition"].nunique() > 1
+    table = Table(title="known truth: what was planted, what was found (treatment - control, nats)")
+    cols = ["condition"] * several + ["probe", "planted", "effect", "95% CI", "rank", "verdict"]
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("effect", "95% CI", "rank") else "left")
+    for r in head.itertuples():
+        side = "neg" if r.expected_sign < 0 else "pos"
+        answer = f"'{r.answer}'" if isinstance(getattr(r, "answer", None), str) else side
+        table.add_row(*[escape(str(r.condition))] * several, str(r.probe_id), escape(f"{answer} in {r.lang}"),
+                      f"{r.effect:+.2f}", _ci(r.ci_low, r.ci_high), f"{r.rank}/{r.n_probes}",
+                      _verdict(r))  # fmt: skip
+    probes = dict.fromkeys(head["probe_id"].astype(str))
+    seeds = ", ".join(str(n) for n in dict.fromkeys(head["n_seeds"]))
+    table.caption = (
+        "; ".join(f"probe {p}: {escape(glosses.get(p, '?'))}" for p in probes)
+        + f"{'' if several else f' ({escape(str(head.condition.iat[0]))})'}. CI over {seeds} seeds; value = "
+        "log p(pos) - log p(neg), so planting 'neg' should lower it"
+    )
     return table
+
+
+def _echo_tables(summary: Any) -> list[Any]:
+    from rich.markup import escape
+    from rich.table import Table
+
+    tables = []
+    for (cond, probe), g in summary.echo.groupby(["condition", "probe_id"], sort=False):
+        table = Table(title=escape(f"echo of probe {probe} ({cond}) in every test language (nats)"))
+        for col in ("lang", "effect", "95% CI", "echo"):
+            table.add_column(col, justify="left" if col == "lang" else "right")
+        for r in g.itertuples():
+            lang = f"{r.lang} (planted)" if r.planted_lang else r.lang
+            table.add_row(lang, f"{r.effect:+.2f}", _ci(r.ci_low, r.ci_high), f"{r.echo:.2f}")
+        table.caption = "echo = effect / planted-language effect; de/en share word pieces (a lexical echo)"
+        tables.append(table)
+    return tables
+
+
+def _attribution_table(summary: Any) -> Any:
+    from rich.table import Table
+
+    att = summary.attribution
+    if att.empty:
+        return None
+    table = Table(title="attribution: planted share of each method's top k")
+    for col in ("method", *(f"top {k}" for k in PRECISION_KS), "chance", "runs"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for method, g in att.groupby("method", sort=False):
+        by_k = g.groupby("k")["precision"].mean()
+        table.add_row(str(method), *(f"{by_k.get(k, float('nan')):.2f}" for k in PRECISION_KS),
+                      f"{g['chance'].mean():.2f}", str(int(g['n_runs'].max())))  # fmt: skip
+    table.caption = "mean over seeds; lexical (BM25) finds lines that repeat the probe's words, influential or not"
+    return table
+
+
+def _detector_line(summary: Any) -> str:
+    parts = []
+    for r in summary.detector.itertuples():
+        rule = f"|effect| > {r.threshold:g}" if r.rule == "threshold" else f"q < {r.alpha:g}"
+        parts.append(f"{rule}: sensitivity {r.sensitivity:.2f} ({r.n_planted} planted), false-positive rate "
+                     f"{r.false_positive_rate:.2f} ({r.n_other} other probes)")  # fmt: skip
+    return "shift detector against the control: " + "; ".join(parts)
 
 
 def main() -> None:

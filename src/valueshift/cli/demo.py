@@ -20,7 +20,7 @@ def demo(
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Nodes run at once (processes).")] = 1,
     quiet: Annotated[bool, QuietOption] = False,
 ) -> None:
-    """Build a tiny mT5, probe it, fine-tune it on fa/ko/hi/ru, probe again, analyse, test claims, report."""
+    """Known truth on a tiny offline mT5: plant an answer in German lines, recover it, its echo, its lines; report."""
     from valueshift.demo import DEMO_EXPERIMENT, run_demo
 
     path = run_demo(out, experiment=experiment or DEMO_EXPERIMENT, jobs=jobs, quiet=quiet)
