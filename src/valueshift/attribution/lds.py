@@ -4,7 +4,8 @@ Lifecycle (``valueshift attribute validate``): read a finished attribution run a
 ``m < subsets``: keep a random ``fraction`` of the (lang, unit_id) keys (``default_rng([seed, m])``), retrain the
 base model on those examples with the run's own TrainConfig (one piece per subset, so a killed run resumes) and
 measure the targets' values -> per method and target, Spearman between the measured values and the summed scores
-of the kept examples across subsets -> mean over targets with a percentile bootstrap CI over targets.
+of the kept examples across subsets (CI: bootstrap over subsets) -> mean over targets with a percentile bootstrap
+CI over targets.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ def retrain_values(training: TrainingRun, keep: np.ndarray, targets: list[Any], 
 def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray, values: np.ndarray,
               targets: list[Any], *, lexical_sign: np.ndarray | None = None, n_boot: int = 1000,
               seed: int = 0) -> pd.DataFrame:  # fmt: skip
-    """Per (method, target) Spearman of measured ``values`` ``(M, m)`` with summed scores of kept examples, plus a
-    ``probe_id='all'`` row per method: the mean with a 95% percentile bootstrap CI over targets.
+    """Per (method, target) Spearman of measured ``values`` ``(M, m)`` with summed scores of kept examples (95%
+    percentile bootstrap CI over the M subsets), plus a ``probe_id='all'`` row per method: the mean with a 95%
+    percentile bootstrap CI over targets (over subsets when there is one target).
 
     BM25 scores have no direction; ``lexical_sign`` ``(m,)`` (the sign of each target's shift base -> tuned)
     gives them one: "text like the probe moved the value the way it moved" -- the kindest reading of the
@@ -92,14 +94,30 @@ def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray
             predicted = masks.astype(np.float64) @ score  # (M,)
             r = spearmanr(predicted, values[:, t]).statistic if np.ptp(values[:, t]) > 0 else np.nan
             per.append(float(r))
+            t_lo, t_hi = _subset_ci(predicted, values[:, t], n_boot, seed) if np.isfinite(r) else (np.nan, np.nan)
             rows.append({"method": method, "probe_id": tg[0].probe_id, "lang": tg[0].lang, "lds": float(r),
-                         "ci_low": np.nan, "ci_high": np.nan, "n_subsets": len(masks)})  # fmt: skip
+                         "ci_low": t_lo, "ci_high": t_hi, "n_subsets": len(masks)})  # fmt: skip
         arr = np.array([r for r in per if np.isfinite(r)])
         boot = np.random.default_rng(seed).choice(arr, size=(n_boot, len(arr))).mean(axis=1) if len(arr) else arr
-        lo, hi = np.percentile(boot, [2.5, 97.5]) if len(arr) else (np.nan, np.nan)
+        lo, hi = np.percentile(boot, [2.5, 97.5]) if len(arr) > 1 else (np.nan, np.nan)
+        if len(arr) == 1:  # one target: its interval over subsets (over targets there is nothing to resample)
+            lo, hi = next((r["ci_low"], r["ci_high"]) for r in rows[::-1] if np.isfinite(r["lds"]))
         rows.append({"method": method, "probe_id": "all", "lang": "all", "lds": float(arr.mean()) if len(arr)
                      else np.nan, "ci_low": float(lo), "ci_high": float(hi), "n_subsets": len(masks)})  # fmt: skip
     return pd.DataFrame(rows, columns=LDS_COLUMNS)
+
+
+def _subset_ci(predicted: np.ndarray, measured: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:
+    """95% percentile bootstrap CI of the Spearman correlation, resampling the retrained subsets."""
+    from scipy.stats import rankdata
+
+    idx = np.random.default_rng([seed, len(predicted)]).integers(0, len(predicted), size=(n_boot, len(predicted)))
+    a, b = rankdata(predicted[idx], axis=1), rankdata(measured[idx], axis=1)
+    a, b = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
+    den = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    rho = np.divide((a * b).sum(axis=1), den, out=np.full(n_boot, np.nan), where=den > 0)
+    lo, hi = np.nanpercentile(rho, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 def validate(
