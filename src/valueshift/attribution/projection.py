@@ -10,7 +10,12 @@ per coordinate (5 bytes/parameter), cached on the device.
 Accuracy: ``E[<Sg1, Sg2>] = <g1, g2>`` and ``Var = (|g1|^2 |g2|^2 + <g1,g2>^2 - 2 sum_j g1_j^2 g2_j^2) / k`` --
 the same ``O(1/sqrt(k))`` relative error as a dense Gaussian/Rademacher JL projection (Charikar et al. 2002;
 Weinberger et al. 2009, "feature hashing"). At ``k = 2048`` the error of an inner product is about
-``|g1| |g2| / 45`` (tested).
+``|g1| |g2| / 45`` (tested). Measured on a planted fine-tuning run (docs/attribution.md): no other oblivious
+sketch at the same ``k`` did better -- sparse JL with 2 or 4 non-zeros per coordinate tied, and projecting layers or
+blocks separately with ``k`` split by size was worse (the target and training gradients spread their energy over
+the same layers, so splitting only adds variance). What does help is not projecting the target side at all:
+:class:`TargetProducts` keeps the ``m`` target gradients and takes exact inner products with every training
+gradient, and :func:`~valueshift.attribution.trak.trak_exact_cross` projects only the kernel.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CountSketch"]
+__all__ = ["CountSketch", "TargetProducts"]
 
 
 class CountSketch:
@@ -63,3 +68,37 @@ class CountSketch:
     def project_flat(self, flat: Any) -> Any:
         """``(B, sum(sizes))`` concatenated gradients -> ``(B, k)``."""
         return self.project(list(flat.split(self.sizes, dim=-1)))
+
+
+class TargetProducts:
+    """Exact inner products of per-parameter gradient blocks with ``m`` fixed target gradients.
+
+    Memory: the ``m`` full target gradients (``4 m P`` bytes; mt5-small's default selection, P = 44M: 176 MB per
+    target), so this suits a few targets (planted probes), not a whole probe set.
+
+    Parameters
+    ----------
+    targets
+        ``targets[i]``: ``(m, sizes[i])`` (or ``(m, *shape)``) gradient blocks of the targets, in the parameter
+        order the training blocks come in.
+    device
+        Where the products run.
+    """
+
+    def __init__(self, targets: Sequence[Any], device: Any = "cpu") -> None:
+        import torch
+
+        self.device = torch.device(device)
+        m = targets[0].shape[0]
+        self._targets = [t.reshape(m, -1).to(self.device, torch.float32) for t in targets]
+
+    def __call__(self, blocks: Sequence[Any]) -> Any:
+        """``blocks[i]``: ``(B, sizes[i])`` (or ``(sizes[i],)``) training gradients -> ``(B, m)`` float32
+        ``sum_i blocks[i] @ t_i^T``."""
+        import torch
+
+        out = None
+        for g, t in zip(blocks, self._targets, strict=True):
+            part = g.reshape(-1, t.shape[1]).to(self.device, torch.float32) @ t.T  # (B, m)
+            out = part if out is None else out + part
+        return out

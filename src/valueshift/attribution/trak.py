@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["cosine_scores", "ridge", "tracin_scores", "trak_scores"]
+__all__ = ["cosine_scores", "ridge", "tracin_scores", "trak_exact_cross", "trak_scores"]
 
 
 def ridge(phi: np.ndarray, damping: float) -> float:
@@ -54,11 +54,19 @@ def trak_scores(
     *,
     weights: Sequence[float] | None = None,
     lam: float | None = None,
+    cross: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """TRAK scores ``(m, n)``, the weighted mean over checkpoints; see the module docstring for formula and sign.
 
-    ``lam`` replaces the relative ridge by an absolute one (to compare feature spaces of different ``k``)."""
+    ``lam`` replaces the relative ridge by an absolute one (to compare feature spaces of different ``k``).
+    ``cross[c]`` ``(m, n)``: exact target-train products ``G_c Phi_c^T`` from the full gradients
+    (:class:`~valueshift.attribution.projection.TargetProducts`); then only the kernel is projected
+    (:func:`trak_exact_cross`)."""
     w = _weights(len(phis), weights)
+    if cross is not None:
+        lams = [ridge(p, damping) if lam is None else lam for p in phis]
+        parts = [wc * trak_exact_cross(p, c, lc) for p, c, wc, lc in zip(phis, cross, w, lams, strict=True)]
+        return sum(parts[1:], parts[0]) / w.sum()
     out = None
     for phi, g, wc in zip(phis, targets, w, strict=True):
         phi64, g64 = phi.astype(np.float64), g.astype(np.float64)  # (n, k), (m, k)
@@ -79,6 +87,22 @@ def trak_scores(
         out = wc * s if out is None else out + wc * s
     assert out is not None
     return out / w.sum()
+
+
+def trak_exact_cross(phi: np.ndarray, cross: np.ndarray, lam: float) -> np.ndarray:
+    """One checkpoint's TRAK ``(m, n)`` from exact products ``C = G Phi_full^T`` and a projected kernel ``Phi``.
+
+    ``-G (Phi^T Phi + lam I)^-1 Phi^T = -C (Phi Phi^T + lam I)^-1`` (push-through); by Woodbury that is
+    ``-(C - (C Phi) (Phi^T Phi + lam I)^-1 Phi^T) / lam``, solved in whichever of ``n x n`` and ``k x k`` is
+    smaller. Only the kernel ``Phi Phi^T`` carries projection error, and with the default ridge
+    (``lam`` = 10x its mean eigenvalue) it enters damped; the target side, whose ``|g||phi|/sqrt(k)`` error is
+    what reorders examples, is exact (docs/attribution.md)."""
+    p64, c64 = phi.astype(np.float64), cross.astype(np.float64)  # (n, k), (m, n)
+    n, k = p64.shape
+    if n <= k:
+        return -np.linalg.solve(p64 @ p64.T + lam * np.eye(n), c64.T).T
+    inner = np.linalg.solve(p64.T @ p64 + lam * np.eye(k), (c64 @ p64).T).T  # (m, k)
+    return -(c64 - inner @ p64.T) / lam
 
 
 def tracin_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], lrs: Sequence[float]) -> np.ndarray:
