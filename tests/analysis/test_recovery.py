@@ -140,3 +140,36 @@ def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq: Path, tmp_path: P
     e = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000).set_index("probe_id")
     assert e.loc["1", "sign_correct"] and e.loc["1", "ci_high"] < 0
     assert e.loc["1", "effect"] < e.loc[["69", "131"], "effect"].min()
+
+
+def test_planted_distinct_answer_recovered_and_attributed(tiny_seq2seq: Path, tmp_path: Path) -> None:
+    """The demo's design in small (probe 121, whose answer words no other probe has, planted at 10 % in German):
+    the effect has the planted sign with a CI excluding 0, and TRAK's planted-direction top 5 holds planted lines
+    far above chance (the planted share)."""
+    from valueshift.attribution import attribute
+    from valueshift.corpora.planted import PlantSettings, plant
+    from valueshift.models import load_model
+    from valueshift.probes import ProbeSet, load_probes
+    from valueshift.scoring import score_probes
+    from valueshift.training import CorpusSettings, FinetuneConfig, TrainConfig, run_finetune, sample_examples
+
+    probes = load_probes("builtin-wvs", "de")
+    probes = ProbeSet(probes.name, [p for p in probes if p.probe_id in {"121", "1", "69"} and p.template_id == 0])
+    settings = PlantSettings.build(probe_ids=["121"], langs="de", rate=0.1)
+    tables: dict[str, list[pd.DataFrame]] = {"control": [], "treatment": []}
+    runs = []
+    for seed in (0, 1, 2):
+        base = sample_examples(CorpusSettings.build(spec="builtin:sample", langs="de", size=60), seed)
+        planted = plant(base, settings)
+        for arm in tables:
+            cfg = FinetuneConfig.build(model=str(tiny_seq2seq), train=TrainConfig.build(epochs=10, seed=seed))
+            run = run_finetune(cfg, tmp_path / f"{arm}{seed}", examples=getattr(planted, arm), quiet=True)
+            tables[arm].append(score_probes(probes, load_model(str(run), device="cpu")))
+        runs.append((run, planted.planted))
+    e = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000).set_index("probe_id")
+    assert e.loc["121", "sign_correct"] and e.loc["121", "ci_high"] < 0, e
+    run, record = runs[0]
+    out = attribute(run, "builtin-wvs", tmp_path / "attr", langs="de", targets=["121"], proj_dim=512)
+    rec = attribution_recovery(out, record, ks=[5]).set_index("method")
+    chance = rec.loc["trak", "chance"]
+    assert chance < 0.15 and rec.loc["trak", "precision"] >= 3 * chance, rec
