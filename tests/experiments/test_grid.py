@@ -148,3 +148,29 @@ def test_ray_gives_identical_tables(tmp_path: Path) -> None:
     finally:
         ray.shutdown()
     _equal(tables(tmp_path / "ray"), tables(tmp_path / "serial"))
+
+
+def _warning_setup() -> tuple[str, bool]:
+    import warnings
+
+    ignored = any(
+        f[0] == "ignore" and f[1] is not None and f[1].pattern == "answer bias beyond" for f in warnings.filters
+    )
+    return warnings.showwarning.__qualname__, ignored
+
+
+def test_node_processes_inherit_the_callers_warning_display_and_filters() -> None:
+    """--jobs > 1 spawns fresh interpreters: the CLI's one-line warnings and the demo's filter must reach them."""
+    import warnings
+
+    from valueshift.cli import _show_warning
+    from valueshift.experiments.executors import Processes
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        warnings.filterwarnings("ignore", message="answer bias beyond")
+        engine = Processes(1)
+        try:
+            assert engine.pool.submit(_warning_setup).result(timeout=120) == ("_show_warning", True)
+        finally:
+            engine.close()

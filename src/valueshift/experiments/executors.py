@@ -14,6 +14,7 @@ run directory's partial state). ``slurm_cluster="local"`` or ``"debug"`` runs su
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -49,12 +50,20 @@ class Serial:
         pass
 
 
+def _inherit_warnings(show: Callable[..., None], filters: list[Any]) -> None:
+    warnings.showwarning = show
+    warnings.filters[:] = filters  # type: ignore[index]  # in place: the C module holds this very list
+
+
 class Processes:
     def __init__(self, jobs: int) -> None:
         import multiprocessing
 
-        # spawn: a forked child would inherit torch's thread pools and locks mid-state
-        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        # spawn: a forked child would inherit torch's thread pools and locks mid-state; a spawned one starts with
+        # Python's warning display and filters, so hand it the caller's (the CLI's one-line format, the demo's filter)
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_inherit_warnings,
+                                        initargs=(warnings.showwarning, list(warnings.filters)))  # fmt: skip
         self.futures: dict[Future[str], str] = {}
 
     def submit(self, nodes: list[Node]) -> None:
