@@ -30,6 +30,8 @@ def test_shipped_demo_plans_a_planted_study_with_attributed_treatments(tmp_path:
     report = next(n for n in nodes if n.kind == "report")
     assert any(d.startswith("recovery/") for d in report.deps)
     assert not (tmp_path / "out").exists()
+    # one file: the package ships it (wheels have no experiments/ folder), the repository's experiments/ links it
+    assert (Path(__file__).resolve().parents[1] / "experiments" / "demo.toml").resolve() == DEMO_EXPERIMENT
 
 
 def test_demo_prints_the_recovered_value_and_names_the_report(

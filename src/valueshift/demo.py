@@ -19,8 +19,8 @@ from typing import Any
 
 __all__ = ["DEMO_EXPERIMENT", "run_demo"]
 
-# the repository's experiments/ folder (src/valueshift/demo.py -> repo root)
-DEMO_EXPERIMENT = Path(__file__).resolve().parents[2] / "experiments" / "demo.toml"
+# shipped with the package (an installed wheel has no experiments/ folder); experiments/demo.toml links here
+DEMO_EXPERIMENT = Path(__file__).resolve().parent / "resources" / "experiments" / "demo.toml"
 PRECISION_KS = (5, 10)  # precision@k columns of the attribution summary
 
 
