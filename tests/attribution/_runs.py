@@ -19,3 +19,39 @@ def train_run(model_dir: Path, texts: list[str], out: Path, *, langs: list[str] 
                           range(len(texts))], "text": texts})  # fmt: skip
     config = FinetuneConfig.build(model=str(model_dir), train=TrainConfig.build(**train_fields))
     return run_finetune(config, out, examples=table, device="cpu", quiet=True)
+
+
+def trajectory_gradients(run: Path, probes: Path, params: str | list[str] = "default"
+                         ) -> tuple[list[tuple[Any, Any, float]], list[int]]:  # fmt: skip
+    """Unprojected ``(Phi, G, weight)`` per model of the default trajectory, exactly as ``attribute`` featurizes
+    them (views averaged over epochs, eval mode, targets = every probe of ``probes`` in ``en``), as float64, and
+    the selected parameters' sizes."""
+    import torch
+
+    from valueshift.attribution.api import select_targets
+    from valueshift.attribution.examples import TrainingRun
+    from valueshift.attribution.featurize import target_values
+    from valueshift.attribution.grads import example_gradients, select_params, target_gradients
+    from valueshift.models import load_model
+    from valueshift.models.kinds import get_kind
+    from valueshift.probes import load_probes
+    from valueshift.scoring import make_scorer
+    from valueshift.training.config import ObjectiveSettings
+    from valueshift.training.objectives import objective_for
+
+    training = TrainingRun.load(run)
+    probe_set = load_probes(str(probes), ["en"])
+    targets = select_targets(probe_set.probes, "all")
+    out = []
+    for ckpt in training.select_checkpoints("trajectory"):
+        lm = load_model(ckpt.path, device="cpu", dtype="float32")
+        model = lm.model.eval()
+        chosen = select_params(model, params)
+        obj = objective_for(lm.kind, lm.tokenizer, ObjectiveSettings(**training.train.get("objective", {})))
+        views = training.views(obj, training.epochs("mean"))
+        loss_fn = get_kind(lm.kind).loss_function()
+        phi = torch.stack(list(example_gradients(model, loss_fn, views, chosen, obj.pad_id))).double().numpy()
+        value = target_values(make_scorer(lm), targets, probe_set.probes, "sum")
+        g = torch.stack(list(target_gradients(value, len(targets), chosen))).double().numpy()
+        out.append((phi, g, ckpt.weight))
+    return out, [p.numel() for p in chosen.values()]
