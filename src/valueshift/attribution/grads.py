@@ -7,10 +7,12 @@ parameters -- and a sentence touches only a few of their rows, so their gradient
 dominated by token identity (kronfluence excludes them for the same reason). ``"all"`` keeps everything; a list
 of fnmatch patterns keeps the matching names.
 
-How: a loop of ordinary backward passes, one example at a time (:func:`example_gradients`). On the tiny models
-``torch.func.vmap(grad(...))`` over chunks was not faster (docs/attribution.md has the numbers), needs a
-hand-built 4D attention mask under transformers 5, and does not cover every architecture; the loop is exact,
-works for every kind, and its memory is one example's activations plus one gradient.
+How: a loop of ordinary backward passes, one example at a time (:func:`example_gradients`).
+``torch.func.vmap(grad(...))`` over chunks (with a hand-built 4D additive mask: transformers 5's mask builder
+inspects a 2D mask's values, which vmap refuses) gives the same gradients and is ~1.6x faster on the tiny mT5,
+but only 0.6-1.28x on the small one, where its chunk of per-example weight gradients makes it memory-bound
+(docs/attribution.md; ``bench/bench_attribution.py`` keeps it for re-measuring). The loop is exact, works for
+every kind, and its memory is one example's activations plus one gradient.
 """
 
 from __future__ import annotations
