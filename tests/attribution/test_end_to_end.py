@@ -128,3 +128,18 @@ def test_cli_bad_input_exits_2_and_writes_nothing(
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_passes_the_method_settings_to_the_config(planted_run: tuple[Path, Path], tmp_path: Path) -> None:
+    run, probes = planted_run
+    out = tmp_path / "attr"
+    main_args = ["attribute", "--run", str(run), "--probes", str(probes), "--out", str(out), "--langs", "en",
+                 "--params", "decoder.block.1.*, encoder.block.0.*", "--checkpoints", "final", "--views", "first",
+                 "--damping", "1", "--projected-targets", "--proj-dim", "256", "--quiet"]  # fmt: skip
+    with pytest.raises(SystemExit) as exc:
+        main(main_args)
+    assert exc.value.code in (0, None)
+    config = json.loads((out / "manifest.json").read_text())["config"]
+    assert config["params"] == ["decoder.block.1.*", "encoder.block.0.*"] and config["checkpoints"] == "final"
+    assert config["views"] == "first" and config["damping"] == 1.0 and config["exact_targets"] is False
+    assert config["proj_dim"] == 256

@@ -47,3 +47,11 @@ def test_overall_interval_resamples_targets_when_there_are_several() -> None:
     boot = np.random.default_rng(1).choice(per, size=(300, 4)).mean(axis=1)
     assert np.allclose(table.loc["all", ["ci_low", "ci_high"]].tolist(), np.percentile(boot, [2.5, 97.5]))
     assert table.drop("all")["ci_low"].notna().all()
+
+
+def test_a_constant_predictor_counts_zero_in_the_overall_mean() -> None:
+    influence, examples, masks, values, targets = _case(3)
+    flat = influence.assign(score=np.where(influence.probe_id == "2", 0.0, influence.score))  # BM25 with no overlap
+    table = lds_table(flat, examples, masks, values, targets, n_boot=100).set_index("probe_id")
+    assert np.isnan(table.loc["2", "lds"])
+    assert table.loc["all", "lds"] == (table.loc["0", "lds"] + table.loc["1", "lds"] + 0.0) / 3

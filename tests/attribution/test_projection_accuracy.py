@@ -96,3 +96,37 @@ def test_projected_trak_on_planted_run_all_params(tiny_models: dict[str, Path], 
     got = _measure(_planted(tmp_path, tiny_models["seq2seq"], 5, 28, 6, 12, "default"), 3)
     assert got["countsketch"] >= 0.8 and got["countsketch"] >= got["traker"] - 0.02, got
     assert got["exact_cross"] >= 0.99, got
+
+
+def test_attribute_with_exact_target_products_meets_the_accuracy_bar(tiny_models: dict[str, Path],
+                                                                     tmp_path: Path) -> None:  # fmt: skip
+    """``attribute`` end to end (``exact_targets``, the default) on the fast planted run: TRAK at k=2048 ranks like
+    exact TRAK (Spearman >= 0.99; the issue asks 0.9), TracIn equals the exact TracIn; projecting both sides
+    (``exact_targets=False``) is the 0.85-0.89 of the test above."""
+    import pandas as pd
+
+    from valueshift.attribution import attribute
+    from valueshift.attribution.trak import tracin_scores
+
+    params = ["decoder.block.1.layer.2.*"]
+    probes = write_probes(tmp_path / "probes.jsonl")
+    run = train_run(tiny_models["seq2seq"], bench_texts(3, 12), tmp_path / "ft", epochs=3, lr=3e-3, batch_size=8,
+                    save_every=3, objective={"noise_density": 0.5})  # fmt: skip
+    models, _ = trajectory_gradients(run, probes, params)
+    exact_trak = _trak(models)
+    exact_tracin = tracin_scores([p for p, _, _ in models], [g for _, g, _ in models], [c for _, _, c in models])
+
+    def scores(out: Path, method: str) -> np.ndarray:
+        inf = pd.read_parquet(out / "influence.parquet")
+        inf = inf[inf.method == method].sort_values(["probe_id", "example_id"])
+        return inf.pivot(index="probe_id", columns="example_id", values="score").to_numpy()
+
+    rho = {}
+    for exact in (True, False):
+        out = attribute(run, str(probes), tmp_path / f"attr-{exact}", langs="en", params=params, exact_targets=exact)
+        rho[exact] = _rho(exact_trak, scores(out, "trak"))
+        if exact:
+            np.testing.assert_allclose(scores(out, "tracin"), exact_tracin, rtol=1e-3, atol=1e-6 * np.abs(
+                exact_tracin).max())  # fmt: skip
+    print("attribute TRAK vs exact:", rho)
+    assert rho[True] >= 0.99 and rho[False] < rho[True], rho

@@ -207,9 +207,11 @@ def attribute(
         if cfg.method != "lexical":
             feats = [featurize_checkpoint(rd, training, c, chosen, context, cfg, dev, quiet=quiet) for c in ckpts]
             phis, tgts, w = [f.train for f in feats], [f.targets for f in feats], [c.weight for c in ckpts]
-            results["trak"] = trak_scores(phis, tgts, cfg.damping, weights=w)
-            results["tracin"] = tracin_scores(phis, tgts, w)
-            results["cosine"] = cosine_scores(phis, tgts, w)
+            crosses = [f.cross for f in feats]
+            cross = [c for c in crosses if c is not None] if all(c is not None for c in crosses) else None
+            results["trak"] = trak_scores(phis, tgts, cfg.damping, weights=w, cross=cross)
+            results["tracin"] = tracin_scores(phis, tgts, w, cross=cross)
+            results["cosine"] = cosine_scores(phis, tgts, w, cross=cross)
             values = _tuned_values(training, chosen, context, cfg, dev)
         results["lexical"] = bm25_scores([_query(t) for t in chosen], examples["text"].tolist())
         base = _base_values(training, chosen, context, cfg, dev) if cfg.rank_by == "shift" and values is not None \

@@ -57,6 +57,11 @@ class AttributionConfig(StageConfig):
         description="shift: scores signed by the direction of the target's value change base -> tuned; "
         "abs: |score|; score: most positive first",
     )
+    exact_targets: bool = Field(
+        True,
+        description="target-training gradient products exact (only the TRAK kernel is projected); holds the targets' "
+        "full gradients, 4 x targets x parameters bytes, and falls back to projecting both sides above 2 GiB",
+    )
     chunk_size: int = Field(32, gt=0, description="examples per saved featurisation piece (resume granularity)")
     seed: int = Field(0, ge=0, description="seed of the projection")
 

@@ -74,7 +74,8 @@ def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray
               seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Per (method, target) Spearman of measured ``values`` ``(M, m)`` with summed scores of kept examples (95%
     percentile bootstrap CI over the M subsets), plus a ``probe_id='all'`` row per method: the mean with a 95%
-    percentile bootstrap CI over targets (over subsets when there is one target).
+    percentile bootstrap CI over targets (over subsets when there is one target); a target whose measured values
+    vary but whose predicted sums are constant counts 0 in that mean (its own row stays NaN).
 
     BM25 scores have no direction; ``lexical_sign`` ``(m,)`` (the sign of each target's shift base -> tuned)
     gives them one: "text like the probe moved the value the way it moved" -- the kindest reading of the
@@ -93,7 +94,9 @@ def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray
                 score *= lexical_sign[t]
             predicted = masks.astype(np.float64) @ score  # (M,)
             r = spearmanr(predicted, values[:, t]).statistic if np.ptp(values[:, t]) > 0 else np.nan
-            per.append(float(r))
+            # a method whose summed scores are constant predicts nothing: worth 0 in the mean over targets (left
+            # out, a BM25 with no word in common with most targets would be averaged over the one it can rank)
+            per.append(0.0 if np.ptp(values[:, t]) > 0 and np.ptp(predicted) == 0 else float(r))
             t_lo, t_hi = _subset_ci(predicted, values[:, t], n_boot, seed) if np.isfinite(r) else (np.nan, np.nan)
             rows.append({"method": method, "probe_id": tg[0].probe_id, "lang": tg[0].lang, "lds": float(r),
                          "ci_low": t_lo, "ci_high": t_hi, "n_subsets": len(masks)})  # fmt: skip
@@ -101,7 +104,8 @@ def lds_table(influence: pd.DataFrame, examples: pd.DataFrame, masks: np.ndarray
         boot = np.random.default_rng(seed).choice(arr, size=(n_boot, len(arr))).mean(axis=1) if len(arr) else arr
         lo, hi = np.percentile(boot, [2.5, 97.5]) if len(arr) > 1 else (np.nan, np.nan)
         if len(arr) == 1:  # one target: its interval over subsets (over targets there is nothing to resample)
-            lo, hi = next((r["ci_low"], r["ci_high"]) for r in rows[::-1] if np.isfinite(r["lds"]))
+            mine = rows[-len(targets) :]  # this method's target rows
+            lo, hi = next(((r["ci_low"], r["ci_high"]) for r in mine if np.isfinite(r["lds"])), (np.nan, np.nan))
         rows.append({"method": method, "probe_id": "all", "lang": "all", "lds": float(arr.mean()) if len(arr)
                      else np.nan, "ci_low": float(lo), "ci_high": float(hi), "n_subsets": len(masks)})  # fmt: skip
     return pd.DataFrame(rows, columns=LDS_COLUMNS)

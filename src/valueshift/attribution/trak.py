@@ -105,24 +105,36 @@ def trak_exact_cross(phi: np.ndarray, cross: np.ndarray, lam: float) -> np.ndarr
     return -(c64 - inner @ p64.T) / lam
 
 
-def tracin_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], lrs: Sequence[float]) -> np.ndarray:
+def _products(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray],
+              cross: Sequence[np.ndarray] | None) -> list[np.ndarray]:  # fmt: skip
+    """``G_c Phi_c^T`` per checkpoint: the exact ``cross`` when given, else from the projected features."""
+    if cross is not None:
+        return [c.astype(np.float64) for c in cross]
+    return [g.astype(np.float64) @ p.astype(np.float64).T for p, g in zip(phis, targets, strict=True)]
+
+
+def tracin_scores(phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], lrs: Sequence[float], *,
+                  cross: Sequence[np.ndarray] | None = None) -> np.ndarray:  # fmt: skip
     """TracInCP ``(m, n)``: ``- sum_c lr_c G_c Phi_c^T`` (``lr_c``: the checkpoint's summed learning rate)."""
-    return -sum(
-        lr * (g.astype(np.float64) @ p.astype(np.float64).T) for p, g, lr in zip(phis, targets, lrs, strict=True)
-    )
+    parts = [lr * c for c, lr in zip(_products(phis, targets, cross), lrs, strict=True)]
+    return -np.sum(parts, axis=0)
 
 
 def cosine_scores(
-    phis: Sequence[np.ndarray], targets: Sequence[np.ndarray], weights: Sequence[float] | None = None
+    phis: Sequence[np.ndarray],
+    targets: Sequence[np.ndarray],
+    weights: Sequence[float] | None = None,
+    *,
+    cross: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Gradient cosine ``(m, n)``: ``- sum_c w_c cos(G_c, Phi_c) / sum_c w_c``."""
+    """Gradient cosine ``(m, n)``: ``- sum_c w_c cos(G_c, Phi_c) / sum_c w_c``. With ``cross`` the products are
+    exact and the norms projected (a norm's error is ~sqrt(2/k), far below a near-zero product's)."""
     w = _weights(len(phis), weights)
     total = None
-    for p, g, wc in zip(phis, targets, w, strict=True):
-        p64, g64 = p.astype(np.float64), g.astype(np.float64)
-        pn = p64 / np.maximum(np.linalg.norm(p64, axis=1, keepdims=True), 1e-30)
-        gn = g64 / np.maximum(np.linalg.norm(g64, axis=1, keepdims=True), 1e-30)
-        s = -wc * (gn @ pn.T)
+    for p, g, c, wc in zip(phis, targets, _products(phis, targets, cross), w, strict=True):
+        pn = np.maximum(np.linalg.norm(p.astype(np.float64), axis=1), 1e-30)
+        gn = np.maximum(np.linalg.norm(g.astype(np.float64), axis=1), 1e-30)
+        s = -wc * c / np.outer(gn, pn)
         total = s if total is None else total + s
     assert total is not None
     return total / w.sum()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
+
+from valueshift.attribution.config import AttributionConfig
+from valueshift.cli._common import default, option
+
+Checkpoints = Literal["trajectory", "all", "final"]
+Views = Literal["first", "mean"]
 
 attribute_app = typer.Typer(
     help="Attribute probe values of a fine-tuned model to its training examples (TRAK, TracIn, cosine, BM25).",
     invoke_without_command=True,
     no_args_is_help=False,
 )
+
+
+A = AttributionConfig
 
 
 @attribute_app.callback()
@@ -20,9 +30,16 @@ def attribute(
     probes: str | None = typer.Option(None, "--probes", "-p", help="Probe spec (builtin-wvs, a .jsonl, ...)."),
     langs: str = typer.Option("all", "--langs", "-l", help="Test languages, comma-separated, or 'all'."),
     targets: str = typer.Option("all", "--targets", help="'all' or probe ids, comma-separated."),
-    method: str = typer.Option("trak", "--method", help="trak | tracin | cosine | lexical"),
-    top_k: int = typer.Option(100, "--top-k", help="Examples kept per target and fine-tuning language."),
-    proj_dim: int = typer.Option(2048, "--proj-dim", help="Gradient projection dimension."),
+    method: Annotated[str, option(A, "method", "--method")] = default(A, "method"),  # the config names a bad one
+    top_k: Annotated[int, option(A, "top_k", "--top-k")] = default(A, "top_k"),
+    proj_dim: Annotated[int, option(A, "proj_dim", "--proj-dim")] = default(A, "proj_dim"),
+    params: Annotated[str, option(A, "params", "--params")] = default(A, "params"),
+    checkpoints: Annotated[Checkpoints, option(A, "checkpoints", "--checkpoints")] = default(A, "checkpoints"),
+    views: Annotated[Views, option(A, "views", "--views")] = default(A, "views"),
+    damping: Annotated[float, option(A, "damping", "--damping")] = default(A, "damping"),
+    exact_targets: Annotated[bool, option(A, "exact_targets", "--exact-targets/--projected-targets")] = default(
+        A, "exact_targets"
+    ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Attribution run directory."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo a finished run in --out."),
@@ -38,8 +55,12 @@ def attribute(
     if missing:
         raise AttributionError(f"missing option(s) {', '.join(missing)}; see valueshift attribute --help")
     assert run is not None and probes is not None and out is not None
+    selection: str | list[str] = params if params in ("default", "all") else [p.strip() for p in params.split(",")
+                                                                              if p.strip()]  # fmt: skip
     path = run_attribute(run, probes, out, langs=langs, targets=targets, method=method, top_k=top_k,
-                         proj_dim=proj_dim, device=device, overwrite=overwrite, quiet=quiet)  # fmt: skip
+                         proj_dim=proj_dim, device=device, overwrite=overwrite, quiet=quiet, params=selection,
+                         checkpoints=checkpoints, views=views, damping=damping,
+                         exact_targets=exact_targets)  # fmt: skip
     typer.echo(f"wrote {path}")
 
 
