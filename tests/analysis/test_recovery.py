@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueshift.analysis.recovery import attribution_recovery, detector_rates, echo_table, planted_effects
+from valueshift.analysis.recovery import (
+    attribution_recovery,
+    detector_rates,
+    echo_table,
+    planted_effects,
+    read_recovery,
+)
 
 LANGS = ["de", "fa", "ko"]
 PROBES = [str(i) for i in range(1, 9)]
@@ -173,3 +179,38 @@ def test_planted_distinct_answer_recovered_and_attributed(tiny_seq2seq: Path, tm
     rec = attribution_recovery(out, record, ks=[5]).set_index("method")
     chance = rec.loc["trak", "chance"]
     assert chance < 0.15 and rec.loc["trak", "precision"] >= 3 * chance, rec
+
+
+def test_read_recovery_averages_only_rankings_that_hold_planted_lines(tmp_path: Path) -> None:
+    effects = pd.DataFrame({"condition": "multi", "lang": ["de", "de"], "probe_id": ["1", "2"],
+                            "planted": [True, False], "planted_lang": [True, False], "expected_sign": [-1, pd.NA],
+                            "effect": [-1.0, 0.1], "ci_low": [-1.5, -0.2], "ci_high": [-0.5, 0.3], "n_seeds": 2,
+                            "p": 0.5, "q": 0.5, "sign_correct": [True, pd.NA], "rank": [1, pd.NA]})  # fmt: skip
+    effects.to_parquet(tmp_path / "effects.parquet")
+    echo_table(effects).to_parquet(tmp_path / "echo.parquet")
+    detector_rates(effects).to_parquet(tmp_path / "detector.parquet")
+    # a multilingual run planted in de only: its fa ranking holds no planted line (precision 0 by construction)
+    rows = [
+        {
+            "condition": "multi",
+            "method": "trak",
+            "probe_id": "1",
+            "lang": "de",
+            "ft_lang": ft,
+            "k": 5,
+            "precision": prec,
+            "recall": rec,
+            "chance": ch,
+            "n_relevant": nr,
+            "n_ranked": 20,
+            "attribution": f"s{s}",
+        }
+        for s in (0, 1)
+        for ft, prec, rec, ch, nr in (("de", 0.4 + 0.2 * s, 0.5, 0.1, 2), ("fa", 0.0, np.nan, 0.0, 0))
+    ]
+    pd.DataFrame(rows).to_parquet(tmp_path / "attribution_recovery.parquet")  # fmt: skip
+    summary = read_recovery(tmp_path)
+    att = summary.attribution.set_index("method")
+    assert att.loc["trak", "n_runs"] == 2 and att.loc["trak", "precision"] == pytest.approx(0.5)
+    assert att.loc["trak", "lift"] == pytest.approx(5.0)
+    assert summary.headline.probe_id.tolist() == ["1"] and summary.headline.n_probes.tolist() == [2]

@@ -147,6 +147,14 @@ def test_planted_attribution_ranks_the_planted_lines(tmp_path: Path) -> None:
     # 3 planted of 15 lines; BM25 of the probe's own words puts the planted paraphrases first (chance 0.2)
     top = rec[(rec.k == 5) & (rec.lang == "de")]
     assert len(top) == 2 and np.allclose(top.chance, 3 / 15) and (top.recall == 1.0).all()
+    from valueshift.analysis.recovery import read_recovery
+
+    # the summary averages the rankings that hold planted lines (de), one per seed, not the en test rows' zeros
+    summary = read_recovery(next((tmp_path / "out" / "recovery").rglob("effects.parquet")).parent).attribution
+    mean = rec[rec.n_relevant > 0].groupby(["method", "k"])["precision"].mean()
+    lexical5 = summary[(summary.method == "lexical") & (summary.k == 5)].iloc[0]
+    assert lexical5.n_runs == (rec[(rec.method == "lexical") & (rec.k == 5)].n_relevant > 0).sum()
+    assert lexical5.precision == mean[("lexical", 5)]
 
 
 def test_shipped_planted_study_plans_treatments_only_where_german_is_trained(tmp_path: Path) -> None:

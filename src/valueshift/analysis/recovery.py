@@ -262,7 +262,8 @@ class RecoverySummary:
     rank, ``n_probes`` (probes ranked in that language) and, when the run recorded it, the planted ``answer``
     word. ``echo`` and ``detector``: the recovery run's tables.
     ``attribution``: precision@k / recall@k / chance averaged over the attributed runs (seeds) per (condition,
-    method, probe_id, k), with ``lift = precision / chance`` and ``n_runs``; empty when nothing was attributed.
+    method, probe_id, k), over the rankings that hold planted lines (fine-tuning languages planted in), with
+    ``lift = precision / chance`` and ``n_runs``; empty when nothing was attributed.
     """
 
     headline: pd.DataFrame
@@ -290,6 +291,9 @@ def read_recovery(run_dir: str | os.PathLike[str]) -> RecoverySummary:
     attribution = pd.DataFrame()
     if (path / "attribution_recovery.parquet").is_file():
         rec = pd.read_parquet(path / "attribution_recovery.parquet")
+        # rankings of a fine-tuning language nobody planted in (a multilingual run's other languages) hold no
+        # planted line: their precision is 0 by construction and would only dilute the mean
+        rec = rec[rec["n_relevant"] > 0]
         keys = ["condition", "method", "probe_id", "k"]
         attribution = rec.groupby(keys, sort=False).agg(
             precision=("precision", "mean"), recall=("recall", "mean"), chance=("chance", "mean"),
