@@ -18,8 +18,9 @@ $(VENV_OK): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(VENV_OK)
 
+# two single-threaded node processes: the tiny model's ops are too small to split over threads, not over nodes
 demo: $(VENV_OK)
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(PY) -m valueshift.demo --out runs/demo
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) -m valueshift.demo --out runs/demo --jobs $${DEMO_JOBS:-2}
 
 test: $(VENV_OK)
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(PY) -m pytest -q
