@@ -121,29 +121,38 @@ def test_precision_recall_at_k_by_hand() -> None:
     assert up.loc[("trak", 2), "precision"] == 0.0
 
 
-@pytest.mark.slow
-def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq: Path, tmp_path: Path) -> None:
-    """Control vs treatment from the tiny mT5 over 3 seeds: the planted probe falls (CI < 0) in the planted
-    language, probed on the held-out template; a probe with other answer words does not move as much."""
+def _planted_arms(model: Path, out: Path, planted_id: str, others: set[str]) -> tuple[pd.DataFrame, list[Path]]:
+    """Control and treatment runs of 3 seeds (60 German lines, ``planted_id``'s negative answer at 10 %, 10
+    epochs), probed on template 0 of the planted probe and ``others``: the effects table and the treatment runs."""
     from valueshift.corpora.planted import PlantSettings, plant
     from valueshift.models import load_model
     from valueshift.probes import ProbeSet, load_probes
     from valueshift.scoring import score_probes
     from valueshift.training import CorpusSettings, FinetuneConfig, TrainConfig, run_finetune, sample_examples
 
-    keep = {"1", "69", "131"}  # planted: 1 (family important/unimportant); others: police trust, safety
     probes = load_probes("builtin-wvs", "de")
-    probes = ProbeSet(probes.name, [p for p in probes if p.probe_id in keep and p.template_id == 0])
-    settings = PlantSettings.build(probe_ids=["1"], langs="de", rate=0.1)
+    probes = ProbeSet(probes.name, [p for p in probes if p.probe_id in {planted_id, *others} and p.template_id == 0])
+    settings = PlantSettings.build(probe_ids=[planted_id], langs="de", rate=0.1)
     tables: dict[str, list[pd.DataFrame]] = {"control": [], "treatment": []}
+    treated = []
     for seed in (0, 1, 2):
         base = sample_examples(CorpusSettings.build(spec="builtin:sample", langs="de", size=60), seed)
         planted = plant(base, settings)
         for arm in tables:
-            cfg = FinetuneConfig.build(model=str(tiny_seq2seq), train=TrainConfig.build(epochs=10, seed=seed))
-            run = run_finetune(cfg, tmp_path / f"{arm}{seed}", examples=getattr(planted, arm), quiet=True)
+            cfg = FinetuneConfig.build(model=str(model), train=TrainConfig.build(epochs=10, seed=seed))
+            run = run_finetune(cfg, out / f"{arm}{seed}", examples=getattr(planted, arm), quiet=True)
             tables[arm].append(score_probes(probes, load_model(str(run), device="cpu")))
-    e = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000).set_index("probe_id")
+        treated.append(run)
+    effects = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000)
+    planted.planted.to_parquet(out / "planted.parquet")  # the same lines for every seed
+    return effects.set_index("probe_id"), treated
+
+
+@pytest.mark.slow
+def test_planted_probe_recovered_on_a_tiny_setup(tiny_seq2seq: Path, tmp_path: Path) -> None:
+    """Control vs treatment from the tiny mT5 over 3 seeds: the planted probe falls (CI < 0) in the planted
+    language, probed on the held-out template; a probe with other answer words does not move as much."""
+    e, _ = _planted_arms(tiny_seq2seq, tmp_path, "1", {"69", "131"})  # 1: family; 69 police trust, 131 safety
     assert e.loc["1", "sign_correct"] and e.loc["1", "ci_high"] < 0
     assert e.loc["1", "effect"] < e.loc[["69", "131"], "effect"].min()
 
@@ -153,30 +162,11 @@ def test_planted_distinct_answer_recovered_and_attributed(tiny_seq2seq: Path, tm
     the effect has the planted sign with a CI excluding 0, and TRAK's planted-direction top 5 holds planted lines
     far above chance (the planted share)."""
     from valueshift.attribution import attribute
-    from valueshift.corpora.planted import PlantSettings, plant
-    from valueshift.models import load_model
-    from valueshift.probes import ProbeSet, load_probes
-    from valueshift.scoring import score_probes
-    from valueshift.training import CorpusSettings, FinetuneConfig, TrainConfig, run_finetune, sample_examples
 
-    probes = load_probes("builtin-wvs", "de")
-    probes = ProbeSet(probes.name, [p for p in probes if p.probe_id in {"121", "1", "69"} and p.template_id == 0])
-    settings = PlantSettings.build(probe_ids=["121"], langs="de", rate=0.1)
-    tables: dict[str, list[pd.DataFrame]] = {"control": [], "treatment": []}
-    runs = []
-    for seed in (0, 1, 2):
-        base = sample_examples(CorpusSettings.build(spec="builtin:sample", langs="de", size=60), seed)
-        planted = plant(base, settings)
-        for arm in tables:
-            cfg = FinetuneConfig.build(model=str(tiny_seq2seq), train=TrainConfig.build(epochs=10, seed=seed))
-            run = run_finetune(cfg, tmp_path / f"{arm}{seed}", examples=getattr(planted, arm), quiet=True)
-            tables[arm].append(score_probes(probes, load_model(str(run), device="cpu")))
-        runs.append((run, planted.planted))
-    e = planted_effects(tables["control"], tables["treatment"], planted.planted, n_boot=1000).set_index("probe_id")
+    e, treated = _planted_arms(tiny_seq2seq, tmp_path, "121", {"1", "69"})
     assert e.loc["121", "sign_correct"] and e.loc["121", "ci_high"] < 0, e
-    run, record = runs[0]
-    out = attribute(run, "builtin-wvs", tmp_path / "attr", langs="de", targets=["121"], proj_dim=512)
-    rec = attribution_recovery(out, record, ks=[5]).set_index("method")
+    out = attribute(treated[0], "builtin-wvs", tmp_path / "attr", langs="de", targets=["121"], proj_dim=512)
+    rec = attribution_recovery(out, pd.read_parquet(tmp_path / "planted.parquet"), ks=[5]).set_index("method")
     chance = rec.loc["trak", "chance"]
     assert chance < 0.15 and rec.loc["trak", "precision"] >= 3 * chance, rec
 
