@@ -32,6 +32,7 @@ def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, qu
     from valueshift.errors import ExperimentError
     from valueshift.experiments import run_experiment
     from valueshift.experiments.spec import load_experiment
+    from valueshift.probes import english_glosses
 
     console = Console(stderr=True, quiet=quiet)
     exp, _ = load_experiment(experiment)
@@ -48,7 +49,7 @@ def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, qu
     if bad:
         raise ExperimentError(f"{len(bad)} demo node(s) did not finish: " + "; ".join(
             f"{k}: {v.state} {v.message}" for k, v in bad.items()))  # fmt: skip
-    glosses = _glosses(exp.grid.probe_sets[0])
+    glosses = english_glosses(exp.grid.probe_sets[0])
     for nid in states:
         if nid.startswith("recovery/"):
             summary = read_recovery(out / nid)
@@ -62,25 +63,15 @@ def run_demo(out: Path, *, experiment: Path = DEMO_EXPERIMENT, jobs: int = 1, qu
     return out / "report"
 
 
-def _glosses(probe_set: str) -> dict[str, str]:
-    from valueshift.probes import load_probes
-
-    try:
-        return {p.probe_id: str(p.gloss) for p in load_probes(probe_set, "en") if getattr(p, "gloss", None)}
-    except Exception:  # a probe set without English glosses: ids only
-        return {}
-
-
 def _ci(low: float, high: float) -> str:
     return f"[{low:+.2f}, {high:+.2f}]"
 
 
 def _verdict(row: Any) -> str:
     """recovered = the planted direction with a CI that excludes 0."""
-    sign = int(row.expected_sign)
-    if row.ci_low * sign > 0 and row.ci_high * sign > 0:
-        return "[green]recovered[/green]"
-    return "right direction, CI includes 0" if bool(row.sign_correct) else "[red]not recovered[/red]"
+    if not bool(row.sign_correct):
+        return "[red]not recovered[/red]"
+    return "[green]recovered[/green]" if row.ci_excludes_0 else "right direction, CI includes 0"
 
 
 def _planted_table(summary: Any, glosses: dict[str, str]) -> Any:

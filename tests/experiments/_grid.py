@@ -9,7 +9,20 @@ import pandas as pd
 
 from valueshift.corpora.spec import builtin_corpus_dir
 
-GRID = """
+# two training steps and small resampling counts: every grid test's stage settings
+FAST = """[finetune.train]
+max_steps = 2
+batch_size = 8
+[analysis]
+n_boot = 20
+n_perm = 19
+human = []
+[claims]
+n_boot = 20
+"""
+
+GRID = (
+    """
 name = "tiny"
 [grid]
 models = ["tiny:tiny:seed0"]
@@ -27,16 +40,9 @@ domain = "bible"
 [probe]
 langs = "de,fa,ko"
 average_templates = true
-[finetune.train]
-max_steps = 2
-batch_size = 8
-[analysis]
-n_boot = 20
-n_perm = 19
-human = []
-[claims]
-n_boot = 20
 """
+    + FAST
+)
 
 
 def write_grid(root: Path, *, size: int = 8, strategies: str = '"multi"', extra: str = "") -> Path:

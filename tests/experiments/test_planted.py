@@ -13,7 +13,7 @@ from valueshift.errors import ExperimentError
 from valueshift.experiments import run_experiment
 from valueshift.experiments.spec import load_experiment
 
-from ._grid import manifests
+from ._grid import FAST, manifests
 
 GRID = """
 name = "planted-tiny"
@@ -30,16 +30,7 @@ domain = "mixed"
 [probe]
 langs = "de,en"
 average_templates = false
-[finetune.train]
-max_steps = 2
-batch_size = 8
-[analysis]
-n_boot = 20
-n_perm = 19
-human = []
-[claims]
-n_boot = 20
-[plant]
+{fast}[plant]
 probe_ids = ["121"]
 langs = "de"
 rates = [0.2]
@@ -55,7 +46,7 @@ def _write(root: Path, extra: str = "", probe: str = "average_templates = false"
         from valueshift.probes.jsonl import write_jsonl
 
         write_jsonl(probes, [p for p in load_probes("builtin-wvs", "de,en") if p.probe_id in ("121", "1", "2")])
-    text = GRID.format(probes=probes, extra=extra).replace("average_templates = false", probe)
+    text = GRID.format(probes=probes, extra=extra, fast=FAST).replace("average_templates = false", probe)
     file = root / "planted.toml"
     file.write_text(text, encoding="utf-8")
     return file

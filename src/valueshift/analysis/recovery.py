@@ -56,6 +56,12 @@ def _values(table: Table, template: int) -> pd.Series:
     return df.set_index(["lang", "probe_id"])["value"].astype(float)
 
 
+def _expected_signs(planted: pd.DataFrame) -> dict[str, int]:
+    """probe_id -> the sign planting moves its value: +1 for the positive answer, -1 for the negative (default)."""
+    side = planted.get("answer_side", pd.Series(["neg"] * len(planted), index=planted.index))
+    return dict(zip(planted["probe_id"], np.where(side == "pos", 1, -1).tolist(), strict=True))
+
+
 def planted_effects(
     control: Sequence[Table],
     treatment: Sequence[Table],
@@ -108,8 +114,7 @@ def planted_effects(
     rng = keyed_rng(seed, "recovery", condition)
     low, high = bootstrap_mean_ci(arr, n_boot=n_boot, level=ci_level, rng=rng)
     p = sign_flip_test(arr, n_perm=n_perm, rng=rng) if arr.shape[1] > 1 else np.full(len(arr), np.nan)
-    side = planted.get("answer_side", pd.Series(["neg"] * len(planted), index=planted.index))
-    sign_by_probe = dict(zip(planted["probe_id"], np.where(side == "pos", 1, -1), strict=True))
+    sign_by_probe = _expected_signs(planted)
     planted_pairs = set(zip(planted["lang"], planted["probe_id"], strict=True))
     out = pd.DataFrame({"lang": d.index.get_level_values(0), "probe_id": d.index.get_level_values(1)})
     out.insert(0, "condition", condition)
@@ -229,8 +234,7 @@ def attribution_recovery(
         path = Path(influence)
         influence = pd.read_parquet(path / "influence.parquet" if path.is_dir() else path)
     relevant = set(zip(planted["probe_id"].astype(str), planted["lang"], planted["unit_id"].astype(str), strict=True))
-    side = planted.get("answer_side", pd.Series(["neg"] * len(planted), index=planted.index))
-    direction = dict(zip(planted["probe_id"].astype(str), np.where(side == "pos", 1.0, -1.0), strict=True))
+    direction = {str(p): sign for p, sign in _expected_signs(planted).items()}
     inf = influence.copy()
     inf["relevant"] = [
         (str(p), lg, str(u)) in relevant
@@ -259,8 +263,8 @@ class RecoverySummary:
     """What a recovery run found, in the shape a reader checks against what was planted.
 
     ``headline``: one row per (condition, planted probe, planting language): effect, CI, p, q, sign_correct,
-    rank, ``n_probes`` (probes ranked in that language) and, when the run recorded it, the planted ``answer``
-    word. ``echo`` and ``detector``: the recovery run's tables.
+    ci_excludes_0 (recovered = sign_correct and ci_excludes_0), rank, ``n_probes`` (probes ranked in that
+    language) and, when the run recorded it, the planted ``answer`` word. ``echo``, ``detector``: the run's tables.
     ``attribution``: precision@k / recall@k / chance averaged over the attributed runs (seeds) per (condition,
     method, probe_id, k), over the rankings that hold planted lines (fine-tuning languages planted in), with
     ``lift = precision / chance`` and ``n_runs``; empty when nothing was attributed.
@@ -280,8 +284,9 @@ def read_recovery(run_dir: str | os.PathLike[str]) -> RecoverySummary:
     effects = pd.read_parquet(path / "effects.parquet")
     n_probes = effects.groupby(["condition", "lang"])["probe_id"].nunique().rename("n_probes")
     headline = effects[effects["planted_lang"]].join(n_probes, on=["condition", "lang"])
+    headline["ci_excludes_0"] = (headline["ci_low"] > 0) | (headline["ci_high"] < 0)  # False without a CI
     keep = ["condition", "probe_id", "lang", "expected_sign", "effect", "ci_low", "ci_high", "n_seeds", "p", "q",
-            "sign_correct", "rank", "n_probes"]  # fmt: skip
+            "sign_correct", "ci_excludes_0", "rank", "n_probes"]  # fmt: skip
     extra = [c for c in ("strategy", "run", "plant_strategy", "rate") if c in headline.columns]
     if (path / "planted.parquet").is_file():  # the planted answer word in each planting language
         answers = pd.read_parquet(path / "planted.parquet").drop_duplicates(["condition", "lang", "probe_id"])

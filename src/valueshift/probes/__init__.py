@@ -22,6 +22,7 @@ __all__ = [
     "ProbeSet",
     "available_probe_sets",
     "build_probe_set",
+    "english_glosses",
     "load_arora",
     "load_jsonl",
     "load_probes",
@@ -57,3 +58,17 @@ def load_probes(spec: str | ProbeSet, langs: str | list[str] | None = None, *, s
     probe_set = probe_set.select(selected)
     raise_if_errors(probe_set, strict=strict, langs=selected)
     return probe_set
+
+
+def english_glosses(spec: str) -> dict[str, str]:
+    """probe_id -> English gloss of a probe set, for labels; empty when the set has no English probes or glosses
+    (or does not load: a label is never worth an error)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probes = load_probes(spec, "en").probes
+    except Exception:
+        return {}
+    return {p.probe_id: str(p.gloss) for p in probes if getattr(p, "gloss", None)}

@@ -9,7 +9,6 @@ it then says which command produces it.
 from __future__ import annotations
 
 import functools
-import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -226,16 +225,10 @@ class StudyData:
     # -- glosses -----------------------------------------------------------------------------------------------
     @functools.cache  # noqa: B019 - one StudyData per report
     def gloss(self, probe_set: str) -> dict[str, str]:
-        """probe_id -> English gloss of a builtin probe set (empty for sets without English glosses)."""
-        from valueshift.probes import load_probes
+        """probe_id -> English gloss of a probe set (empty for sets without English glosses)."""
+        from valueshift.probes import english_glosses
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                probes = load_probes(probe_set, "en").probes
-        except Exception:
-            return {}
-        return {p.probe_id: str(p.gloss) for p in probes if getattr(p, "gloss", None)}
+        return english_glosses(probe_set)
 
 
 def _join(values: Any) -> str | None:

@@ -36,7 +36,7 @@ def verdict(row: pd.Series) -> str:
     --------
     >>> r = pd.Series({"probe_id": "121", "lang": "de", "expected_sign": -1, "answer": "negativ", "gloss": None,
     ...                "effect": -2.875, "ci_low": -3.62, "ci_high": -2.21, "rank": 2, "n_probes": 272,
-    ...                "n_seeds": 3, "p": 0.25, "q": 0.41, "sign_correct": True})
+    ...                "n_seeds": 3, "p": 0.25, "q": 0.41, "sign_correct": True, "ci_excludes_0": True})
     >>> verdict(r)
     "planted: the negative answer ('negativ') of probe 121 in de; recovered: −2.88 nats [−3.62, −2.21], right \
 sign, CI excludes 0; rank 2 of 272 probes in de; 3 seeds, p = 0.250, q = 0.410"
@@ -51,8 +51,7 @@ sign, CI excludes 0; rank 2 of 272 probes in de; 3 seeds, p = 0.250, q = 0.410"
     elif not bool(row["sign_correct"]):
         found = "wrong sign"
     else:
-        excludes = not pd.isna(low) and not pd.isna(high) and (low > 0 or high < 0)
-        found = "right sign, " + ("CI excludes 0" if excludes else "CI includes 0")
+        found = "right sign, " + ("CI excludes 0" if bool(row["ci_excludes_0"]) else "CI includes 0")
     rank = f"rank {row['rank']} of {row['n_probes']} probes in {row['lang']}" if not pd.isna(row["rank"]) else ""
     return (f"planted: the {side} answer{answer} of probe {row['probe_id']}{gloss} in {row['lang']}; recovered: "
             f"{_nats(row['effect'])} nats{ci}, {found}; {rank}; {row['n_seeds']} seeds, p = {fmt(row['p'])}, "
@@ -106,7 +105,6 @@ def _headline(data: StudyData, run: Run, summary: RecoverySummary, keys: dict[st
     head["gloss"] = [glosses.get(str(p)) for p in head["probe_id"]]
     head["probe_set"] = spec
     head["expected"] = [f"towards answer_{'neg' if s == -1 else 'pos'}" for s in head["expected_sign"]]
-    head["ci_excludes_0"] = (head["ci_low"] > 0) | (head["ci_high"] < 0)
     return head
 
 
