@@ -113,6 +113,10 @@ def test_featurisation_resumes_after_a_kill(planted_run: tuple[Path, Path], tmp_
         (["--method", "foo"], "method='foo'"),
         (["--proj-dim", "0"], "proj_dim=0"),
         (["--targets", "99"], "--targets 99: not in the probe set"),
+        (["--checkpoints", "bogus"], "checkpoints='bogus'"),
+        (["--views", "last"], "views='last'"),
+        (["--damping", "-1"], "damping=-1.0"),
+        (["--params", "nothing.matches*"], "selects no trainable parameter"),
     ],
 )
 def test_cli_bad_input_exits_2_and_writes_nothing(

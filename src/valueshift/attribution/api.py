@@ -19,6 +19,7 @@ import pandas as pd
 
 from valueshift.attribution.config import AttributionConfig
 from valueshift.attribution.examples import Checkpoint, TrainingRun
+from valueshift.attribution.grads import check_patterns
 from valueshift.errors import AttributionError, ValueshiftError
 from valueshift.probes.schema import MASK, Probe
 
@@ -192,6 +193,7 @@ def attribute(
     chosen = select_targets(probe_set.probes, targets)
     dev = resolve_device(device)
     ckpts = training.select_checkpoints(cfg.checkpoints)
+    check_patterns(cfg.params, training.checkpoints[-1].path)
     job = attribution_job(training, probes, probe_set.langs, chosen, cfg)
     config, inputs = job["config"], job["inputs"]
     found = RunDir.prepare(out, command=COMMAND, config=config, inputs=inputs, overwrite=overwrite)

@@ -19,13 +19,31 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from valueshift.errors import AttributionError
 
-__all__ = ["EXCLUDED", "example_gradients", "select_params", "target_gradients"]
+__all__ = ["EXCLUDED", "check_patterns", "example_gradients", "select_params", "target_gradients"]
 
 EXCLUDED = ("shared.*", "*embed_tokens*", "*word_embeddings*", "lm_head.*", "*.lm_head.*")
+
+
+def check_patterns(params: str | Sequence[str], model_dir: Any) -> None:
+    """Fail before any model loads when explicit ``params`` patterns match none of ``model_dir``'s weight names
+    (read from the safetensors headers; a directory without them is left to :func:`select_params`)."""
+    if params in ("all", "default"):
+        return
+    from safetensors import safe_open
+
+    names = []
+    for file in sorted(Path(model_dir).glob("*.safetensors")):
+        with safe_open(str(file), "pt") as f:
+            names += list(f.keys())
+    patterns = [params] if isinstance(params, str) else list(params)
+    if names and not any(fnmatch.fnmatch(n, pat) for n in names for pat in patterns):
+        raise AttributionError(f"params={params!r} selects no trainable parameter of {model_dir} (weights are named "
+                               f"like {names[0]!r}); try 'default' or 'all'")  # fmt: skip
 
 
 def select_params(model: Any, params: str | Sequence[str] = "default") -> dict[str, Any]:

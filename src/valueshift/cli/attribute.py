@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from valueshift.attribution.config import AttributionConfig
 from valueshift.cli._common import default, option
-
-Checkpoints = Literal["trajectory", "all", "final"]
-Views = Literal["first", "mean"]
 
 attribute_app = typer.Typer(
     help="Attribute probe values of a fine-tuned model to its training examples (TRAK, TracIn, cosine, BM25).",
@@ -30,12 +27,13 @@ def attribute(
     probes: str | None = typer.Option(None, "--probes", "-p", help="Probe spec (builtin-wvs, a .jsonl, ...)."),
     langs: str = typer.Option("all", "--langs", "-l", help="Test languages, comma-separated, or 'all'."),
     targets: str = typer.Option("all", "--targets", help="'all' or probe ids, comma-separated."),
-    method: Annotated[str, option(A, "method", "--method")] = default(A, "method"),  # the config names a bad one
+    # plain strings: a bad choice is named in one line by the config, like every other setting
+    method: Annotated[str, option(A, "method", "--method")] = default(A, "method"),
     top_k: Annotated[int, option(A, "top_k", "--top-k")] = default(A, "top_k"),
     proj_dim: Annotated[int, option(A, "proj_dim", "--proj-dim")] = default(A, "proj_dim"),
     params: Annotated[str, option(A, "params", "--params")] = default(A, "params"),
-    checkpoints: Annotated[Checkpoints, option(A, "checkpoints", "--checkpoints")] = default(A, "checkpoints"),
-    views: Annotated[Views, option(A, "views", "--views")] = default(A, "views"),
+    checkpoints: Annotated[str, option(A, "checkpoints", "--checkpoints")] = default(A, "checkpoints"),
+    views: Annotated[str, option(A, "views", "--views")] = default(A, "views"),
     damping: Annotated[float, option(A, "damping", "--damping")] = default(A, "damping"),
     exact_targets: Annotated[bool, option(A, "exact_targets", "--exact-targets/--projected-targets")] = default(
         A, "exact_targets"
