@@ -85,10 +85,10 @@ def featurize_checkpoint(
     sketch = CountSketch(sizes, cfg.proj_dim, cfg.seed, device)
     value = target_values(make_scorer(lm), targets, context, cfg.normalize)
     project: Callable[[list[Any]], Any] = sketch.project
+    full = None  # the targets' full gradients (m, P) when they are kept exact
     if cfg.exact_targets and _exact_fits(m, sum(sizes)):
-        full = torch.stack(list(target_gradients(value, m, params))).to(device)  # (m, P)
-        products = TargetProducts(list(full.split(sizes, dim=1)), device)
-        del full
+        full = torch.stack(list(target_gradients(value, m, params))).to(device)
+        products = TargetProducts(list(full.split(sizes, dim=1)), device)  # views of ``full``, no copy
 
         def project(blocks: list[Any]) -> Any:  # (B, k + m): the sketch, then the exact products
             return torch.cat([sketch.project(blocks), products(blocks)], dim=1)
@@ -104,7 +104,10 @@ def featurize_checkpoint(
                 run.save_array(f"phi-{ckpt.name}-{c:05d}", pieces[c])
             bar.advance(stop - start)
     if tgt is None:
-        g = torch.stack(list(target_gradients(value, m, params, sketch.project))).cpu().numpy()
+        if full is not None:  # project the gradients already taken instead of taking them again
+            g = sketch.project(list(full.split(sizes, dim=1))).cpu().numpy()
+        else:
+            g = torch.stack(list(target_gradients(value, m, params, sketch.project))).cpu().numpy()
         with torch.no_grad():
             v = np.array([float(value(i)) for i in range(m)])
         tgt = np.concatenate([g, v[:, None]], axis=1)  # (m, k + 1): features, then the value
